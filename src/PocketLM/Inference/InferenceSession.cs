@@ -1,0 +1,115 @@
+using PocketLM.Models;
+
+namespace PocketLM.Inference;
+
+/// <summary>How a session is sized. Zero means "choose": the context defaults to min(model context, 4096).</summary>
+public sealed record SessionOptions
+{
+    public int ContextSize { get; init; }
+    /// <summary>Compute threads (the calling thread included); 0 = one per core.</summary>
+    public int Threads { get; init; }
+    /// <summary>Most tokens one forward pass processes; longer prompts run in chunks of this size.</summary>
+    public int BatchSize { get; init; } = 512;
+}
+
+/// <summary>A prompt or generation that would not fit the session's context.</summary>
+public sealed class ContextOverflowException(string message) : InvalidOperationException(message);
+
+/// <summary>
+/// One stream of tokens through a model: its KV cache, buffers and hook points. Prefill runs a prompt as matrix
+/// products, Decode adds one token; an unchanged prompt prefix can be kept across turns. Not thread-safe.
+/// </summary>
+public sealed class InferenceSession : IDisposable
+{
+    public const int DefaultContext = 4096;
+    private readonly Transformer _transformer;
+    private readonly List<int> _tokens = new();
+
+    internal InferenceSession(LanguageModel model, SessionOptions options)
+    {
+        Model = model;
+        int ctx = options.ContextSize > 0 ? options.ContextSize : Math.Min(model.Config.ContextLength, DefaultContext);
+        if (options.ContextSize < 0) throw new ArgumentOutOfRangeException(nameof(options), "context size must be positive");
+        int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
+        int batch = Math.Clamp(options.BatchSize, 1, ctx);
+        _transformer = new Transformer(model.Config, model.Weights, ctx, batch, threads);
+        _tokens.Capacity = ctx;
+    }
+
+    public LanguageModel Model { get; }
+    public int ContextSize => _transformer.ContextSize;
+    public int Threads => _transformer.Compute.Pool.Threads;
+    /// <summary>How many tokens the KV cache holds.</summary>
+    public int Position => _tokens.Count;
+    public IReadOnlyList<int> Tokens => _tokens;
+    public HookRegistry Hooks => _transformer.Hooks;
+    public long KvCacheBytes => _transformer.Cache.Bytes;
+
+    /// <summary>Logits of the last token processed.</summary>
+    public ReadOnlySpan<float> Logits => _transformer.LastLogits;
+
+    /// <summary>Appends <paramref name="tokens"/> and returns the logits of the last one.</summary>
+    public ReadOnlySpan<float> Prefill(ReadOnlySpan<int> tokens)
+    {
+        if (tokens.Length == 0) throw new ArgumentException("nothing to prefill: the prompt has no tokens", nameof(tokens));
+        EnsureRoom(tokens.Length);
+        for (int at = 0; at < tokens.Length; at += _transformer.MaxBatch)
+        {
+            var chunk = tokens.Slice(at, Math.Min(_transformer.MaxBatch, tokens.Length - at));
+            _transformer.Forward(chunk, _tokens.Count);
+            foreach (int t in chunk) _tokens.Add(t);
+        }
+        return Logits;
+    }
+
+    /// <summary>Like <see cref="Prefill"/>, but returns logits for every token ([tokens × vocab]); the prompt must fit one batch.</summary>
+    public ReadOnlySpan<float> PrefillAllLogits(ReadOnlySpan<int> tokens)
+    {
+        if (tokens.Length == 0 || tokens.Length > _transformer.MaxBatch)
+            throw new ArgumentException($"all-logits prefill takes 1..{_transformer.MaxBatch} tokens", nameof(tokens));
+        EnsureRoom(tokens.Length);
+        _transformer.Forward(tokens, _tokens.Count, allLogits: true);
+        foreach (int t in tokens) _tokens.Add(t);
+        return _transformer.Logits;
+    }
+
+    /// <summary>Appends one token and returns its logits. Allocates nothing.</summary>
+    public ReadOnlySpan<float> Decode(int token)
+    {
+        EnsureRoom(1);
+        _transformer.Forward(new ReadOnlySpan<int>(in token), _tokens.Count);
+        _tokens.Add(token);
+        return Logits;
+    }
+
+    /// <summary>
+    /// Keeps the longest cached prefix shared with <paramref name="prompt"/> (at most prompt.Length − 1 tokens, so the
+    /// caller still evaluates the last one and gets fresh logits) and drops the rest. Returns how many tokens were kept.
+    /// </summary>
+    public int ReusePrefix(ReadOnlySpan<int> prompt)
+    {
+        int keep = 0, limit = Math.Min(_tokens.Count, prompt.Length - 1);
+        while (keep < limit && _tokens[keep] == prompt[keep]) keep++;
+        TruncateTo(keep);
+        return keep;
+    }
+
+    /// <summary>Forgets every token from <paramref name="length"/> on (their cache entries are overwritten later).</summary>
+    public void TruncateTo(int length)
+    {
+        if (length < 0 || length > _tokens.Count) throw new ArgumentOutOfRangeException(nameof(length));
+        _tokens.RemoveRange(length, _tokens.Count - length);
+    }
+
+    public void Reset() => _tokens.Clear();
+
+    private void EnsureRoom(int more)
+    {
+        if (_tokens.Count + more > ContextSize)
+            throw new ContextOverflowException(_tokens.Count == 0
+                ? $"the prompt has {more} tokens but the context holds {ContextSize}"
+                : $"{_tokens.Count} tokens in context + {more} more exceed the context size of {ContextSize}");
+    }
+
+    public void Dispose() => _transformer.Dispose();
+}

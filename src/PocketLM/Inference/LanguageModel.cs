@@ -1,0 +1,50 @@
+using PocketLM.Gguf;
+using PocketLM.Models;
+
+namespace PocketLM.Inference;
+
+/// <summary>
+/// A loaded model: the memory-mapped GGUF file, its hyper-parameters and weight views. Immutable and shareable;
+/// each conversation or request gets its own <see cref="InferenceSession"/> (KV cache and buffers).
+/// </summary>
+public sealed class LanguageModel : IDisposable
+{
+    private LanguageModel(GgufFile file)
+    {
+        File = file;
+        Family = ModelFamily.ForArchitecture(file.GetString("general.architecture"), file.Name);
+        Config = ModelConfig.FromGguf(file, Family);
+        Weights = new ModelWeights(file, Config, Family);
+    }
+
+    public GgufFile File { get; }
+    public ModelFamily Family { get; }
+    public ModelConfig Config { get; }
+    public ModelWeights Weights { get; }
+    public string Name => File.GetString("general.name") ?? Path.GetFileNameWithoutExtension(File.Name);
+
+    /// <summary>Maps and validates a GGUF model. Errors: FileNotFoundException, GgufFormatException, ModelLoadException.</summary>
+    public static LanguageModel Load(string path) => FromFile(GgufFile.Open(path));
+
+    /// <summary>Wraps an opened file; the model owns it from here on.</summary>
+    public static LanguageModel FromFile(GgufFile file)
+    {
+        try
+        {
+            return new LanguageModel(file);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    public InferenceSession CreateSession(SessionOptions? options = null) => new(this, options ?? new SessionOptions());
+
+    public void Dispose()
+    {
+        Weights.Dispose();
+        File.Dispose();
+    }
+}

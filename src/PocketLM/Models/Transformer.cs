@@ -1,0 +1,272 @@
+using System.Runtime.InteropServices;
+using PocketLM.Inference;
+using PocketLM.Tensors;
+
+namespace PocketLM.Models;
+
+/// <summary>
+/// The decoder-only forward pass shared by the Llama and Qwen families, reading top to bottom like llama2.c's
+/// <c>forward()</c>, but over a batch of tokens at once (prefill is matrix-matrix products). Every buffer is allocated
+/// once here; a forward call allocates nothing.
+/// </summary>
+public sealed unsafe class Transformer : IDisposable
+{
+    private readonly ModelConfig _c;
+    private readonly ModelWeights _w;
+    private readonly ComputeContext _ctx;
+    private readonly RopeTable _rope;
+    private readonly AttentionWork _attention;
+    private readonly List<nint> _buffers = new();
+
+    // Activations for up to MaxBatch tokens, row-major [token × width].
+    private readonly float* _x;      // residual stream
+    private readonly float* _xb;     // normalised input of a sub-layer
+    private readonly float* _q, _k, _v;
+    private readonly float* _attnOut; // heads concatenated, before the output projection
+    private readonly float* _proj;    // output of a sub-layer before the residual add
+    private readonly float* _gate, _up;
+    private float* _logits;
+    private int _logitRows;
+    private float* _pattern;
+    private long _patternFloats;
+
+    public Transformer(ModelConfig config, ModelWeights weights, int contextSize, int maxBatch, int threads)
+    {
+        _c = config;
+        _w = weights;
+        ContextSize = contextSize;
+        MaxBatch = maxBatch;
+        int d = config.EmbeddingLength;
+        int widest = Math.Max(Math.Max(d, config.FeedForwardLength), Math.Max(config.QueryWidth, config.HeadCount * config.ValueHeadDim));
+        _ctx = new ComputeContext(threads, widest, maxBatch);
+        Cache = new KvCache(config.BlockCount, config.KvHeadCount, config.HeadDim, config.ValueHeadDim, contextSize);
+        _rope = new RopeTable(contextSize, config.RopeDimCount, config.RopeBase, config.RopeLinearScale, weights.RopeFreqs);
+        Hooks = new HookRegistry(config.BlockCount);
+
+        _x = Alloc((long)maxBatch * d);
+        _xb = Alloc((long)maxBatch * d);
+        _q = Alloc((long)maxBatch * config.QueryWidth);
+        _k = Alloc((long)maxBatch * config.KeyWidth);
+        _v = Alloc((long)maxBatch * config.ValueWidth);
+        _attnOut = Alloc((long)maxBatch * config.HeadCount * config.ValueHeadDim);
+        _proj = Alloc((long)maxBatch * d);
+        _gate = Alloc((long)maxBatch * config.FeedForwardLength);
+        _up = Alloc((long)maxBatch * config.FeedForwardLength);
+        _logits = Alloc(config.VocabSize);
+        _logitRows = 1;
+        _attention = new AttentionWork(this, threads);
+    }
+
+    public int ContextSize { get; }
+    public int MaxBatch { get; }
+    public KvCache Cache { get; }
+    public HookRegistry Hooks { get; }
+    public ComputeContext Compute => _ctx;
+
+    /// <summary>Logits of the rows computed by the last <see cref="Forward"/> ([rows × vocab], last row last).</summary>
+    public ReadOnlySpan<float> Logits => new(_logits, _logitRows * _c.VocabSize);
+
+    public ReadOnlySpan<float> LastLogits => new(_logits + (long)(_logitRows - 1) * _c.VocabSize, _c.VocabSize);
+
+    /// <summary>
+    /// Runs <paramref name="tokens"/> (at most MaxBatch) at positions start.. and stores their keys/values in the cache.
+    /// Computes logits for the last token, or for every token when <paramref name="allLogits"/>.
+    /// </summary>
+    public void Forward(ReadOnlySpan<int> tokens, int start, bool allLogits = false)
+    {
+        int n = tokens.Length;
+        if (n == 0 || n > MaxBatch) throw new ArgumentOutOfRangeException(nameof(tokens), $"batch of {n} tokens (1..{MaxBatch})");
+        if (start < 0 || start + n > ContextSize) throw new ArgumentOutOfRangeException(nameof(start), $"positions {start}..{start + n} exceed the context of {ContextSize}");
+        int d = _c.EmbeddingLength, ff = _c.FeedForwardLength;
+        bool hooks = Hooks.Any;
+
+        // Token embeddings.
+        var embd = _w.TokenEmbedding;
+        for (int t = 0; t < n; t++)
+        {
+            if ((uint)tokens[t] >= (uint)embd.Rows) throw new ArgumentOutOfRangeException(nameof(tokens), $"token id {tokens[t]} is outside the vocabulary (0..{embd.Rows - 1})");
+            Dequantize.Row(embd.Type, new ReadOnlySpan<byte>(embd.Data + tokens[t] * embd.RowBytes, (int)embd.RowBytes), new Span<float>(_x + (long)t * d, d));
+        }
+        if (hooks) Hooks.Fire(HookKind.Embed, 0, _x, n, d, start);
+
+        for (int l = 0; l < _c.BlockCount; l++)
+        {
+            var L = _w.Layers[l];
+            if (hooks) Hooks.Fire(HookKind.ResidPre, l, _x, n, d, start);
+
+            // Attention: norm, project, (bias), (q/k norm), rope, cache, attend, project back, residual.
+            for (int t = 0; t < n; t++) Ops.RmsNorm(_x + (long)t * d, L.AttnNorm, _xb + (long)t * d, d, _c.RmsEpsilon);
+            MatMul.Multiply(_ctx, L.Wq, _xb, _q, n);
+            MatMul.Multiply(_ctx, L.Wk, _xb, _k, n);
+            MatMul.Multiply(_ctx, L.Wv, _xb, _v, n);
+            if (L.BiasQ != null) AddRowBias(_q, L.BiasQ, n, _c.QueryWidth);
+            if (L.BiasK != null) AddRowBias(_k, L.BiasK, n, _c.KeyWidth);
+            if (L.BiasV != null) AddRowBias(_v, L.BiasV, n, _c.ValueWidth);
+            if (hooks)
+            {
+                Hooks.Fire(HookKind.Q, l, _q, n, _c.QueryWidth, start);
+                Hooks.Fire(HookKind.K, l, _k, n, _c.KeyWidth, start);
+                Hooks.Fire(HookKind.V, l, _v, n, _c.ValueWidth, start);
+            }
+            PositionQueriesAndKeys(L, n, start);
+            StoreKeysValues(l, n, start);
+            Attend(l, n, start);
+            MatMul.Multiply(_ctx, L.Wo, _attnOut, _proj, n);
+            if (hooks) Hooks.Fire(HookKind.AttnOut, l, _proj, n, d, start);
+            Ops.Add(_x, _proj, n * d);
+            if (hooks) Hooks.Fire(HookKind.ResidMid, l, _x, n, d, start);
+
+            // Feed-forward: norm, SwiGLU, project back, residual.
+            for (int t = 0; t < n; t++) Ops.RmsNorm(_x + (long)t * d, L.FfnNorm, _xb + (long)t * d, d, _c.RmsEpsilon);
+            MatMul.Multiply(_ctx, L.Gate, _xb, _gate, n);
+            MatMul.Multiply(_ctx, L.Up, _xb, _up, n);
+            Ops.SwiGlu(_gate, _up, n * ff);
+            if (hooks) Hooks.Fire(HookKind.MlpPost, l, _gate, n, ff, start);
+            MatMul.Multiply(_ctx, L.Down, _gate, _proj, n);
+            Ops.Add(_x, _proj, n * d);
+            if (hooks) Hooks.Fire(HookKind.ResidPost, l, _x, n, d, start);
+        }
+
+        // Final norm and unembedding, for the rows whose logits are wanted.
+        bool everyRow = allLogits || Hooks.IsActive(HookKind.LnFinal, 0) || Hooks.IsActive(HookKind.Unembed, 0);
+        int first = everyRow ? 0 : n - 1, rows = n - first;
+        for (int t = first; t < n; t++) Ops.RmsNorm(_x + (long)t * d, _w.OutputNorm, _xb + (long)(t - first) * d, d, _c.RmsEpsilon);
+        if (hooks) Hooks.Fire(HookKind.LnFinal, 0, _xb, rows, d, start + first);
+        EnsureLogitRows(rows);
+        MatMul.Multiply(_ctx, _w.Output, _xb, _logits, rows);
+        _logitRows = rows;
+        if (hooks) Hooks.Fire(HookKind.Unembed, 0, _logits, rows, _c.VocabSize, start + first);
+    }
+
+    private static void AddRowBias(float* m, float* bias, int rows, int width)
+    {
+        for (int t = 0; t < rows; t++) Ops.Add(m + (long)t * width, bias, width);
+    }
+
+    private void PositionQueriesAndKeys(LayerWeights L, int n, int start)
+    {
+        int hd = _c.HeadDim;
+        bool neox = _c.RopeStyle == RopeStyle.NeoX;
+        for (int t = 0; t < n; t++)
+        {
+            float* cos = _rope.Cos(start + t), sin = _rope.Sin(start + t);
+            for (int h = 0; h < _c.HeadCount; h++)
+            {
+                float* q = _q + (long)t * _c.QueryWidth + h * hd;
+                if (L.QNorm != null) Ops.RmsNorm(q, L.QNorm, q, hd, _c.RmsEpsilon);
+                Ops.Rope(q, cos, sin, _c.RopeDimCount, neox);
+            }
+            for (int h = 0; h < _c.KvHeadCount; h++)
+            {
+                float* k = _k + (long)t * _c.KeyWidth + h * hd;
+                if (L.KNorm != null) Ops.RmsNorm(k, L.KNorm, k, hd, _c.RmsEpsilon);
+                Ops.Rope(k, cos, sin, _c.RopeDimCount, neox);
+            }
+        }
+    }
+
+    private void StoreKeysValues(int layer, int n, int start)
+    {
+        int hd = _c.HeadDim, vd = _c.ValueHeadDim;
+        for (int h = 0; h < _c.KvHeadCount; h++)
+        {
+            float* keys = Cache.Keys(layer, h), values = Cache.Values(layer, h);
+            for (int t = 0; t < n; t++)
+            {
+                Buffer.MemoryCopy(_k + (long)t * _c.KeyWidth + h * hd, keys + (long)(start + t) * hd, hd * sizeof(float), hd * sizeof(float));
+                Buffer.MemoryCopy(_v + (long)t * _c.ValueWidth + h * vd, values + (long)(start + t) * vd, vd * sizeof(float), vd * sizeof(float));
+            }
+        }
+    }
+
+    private void Attend(int layer, int n, int start)
+    {
+        bool wantPattern = Hooks.IsActive(HookKind.Pattern, layer);
+        int keys = start + n;
+        if (wantPattern)
+        {
+            long need = (long)_c.HeadCount * n * keys;
+            if (need > _patternFloats)
+            {
+                if (_pattern != null) NativeMemory.AlignedFree(_pattern);
+                _pattern = (float*)NativeMemory.AlignedAlloc((nuint)(need * sizeof(float)), 64);
+                _patternFloats = need;
+            }
+            new Span<float>(_pattern, (int)need).Clear();
+        }
+        _attention.Layer = layer;
+        _attention.Tokens = n;
+        _attention.Start = start;
+        _attention.Pattern = wantPattern ? _pattern : null;
+        _ctx.Pool.Run(_attention, _c.HeadCount * n);
+        if (wantPattern) Hooks.Fire(HookKind.Pattern, layer, _pattern, _c.HeadCount * n, keys, start);
+    }
+
+    /// <summary>Causal attention of one (head, query) pair per work item: scores, softmax, weighted sum of values.</summary>
+    private sealed class AttentionWork : IParallelWork
+    {
+        private readonly Transformer _t;
+        private readonly float*[] _scores;
+        public int Layer, Tokens, Start;
+        public float* Pattern;
+
+        public AttentionWork(Transformer t, int threads)
+        {
+            _t = t;
+            _scores = new float*[threads];
+            for (int i = 0; i < threads; i++) _scores[i] = t.Alloc(t.ContextSize);
+        }
+
+        public void Execute(int begin, int end, int thread)
+        {
+            var c = _t._c;
+            int hd = c.HeadDim, vd = c.ValueHeadDim, group = c.HeadCount / c.KvHeadCount;
+            float scale = 1.0f / MathF.Sqrt(hd);
+            float* scores = _scores[thread];
+            for (int item = begin; item < end; item++)
+            {
+                int h = item / Tokens, t = item % Tokens;
+                int kvh = h / group, pos = Start + t, len = pos + 1;
+                float* q = _t._q + (long)t * c.QueryWidth + h * hd;
+                float* keys = _t.Cache.Keys(Layer, kvh), values = _t.Cache.Values(Layer, kvh);
+                for (int j = 0; j < len; j++) scores[j] = Ops.Dot(q, keys + (long)j * hd, hd) * scale;
+                Ops.Softmax(scores, len);
+                float* o = _t._attnOut + (long)t * c.HeadCount * vd + h * vd;
+                new Span<float>(o, vd).Clear();
+                for (int j = 0; j < len; j++) Ops.AddScaled(o, values + (long)j * vd, scores[j], vd);
+                if (Pattern != null)
+                    new Span<float>(scores, len).CopyTo(new Span<float>(Pattern + ((long)h * Tokens + t) * (Start + Tokens), len));
+            }
+        }
+    }
+
+    private void EnsureLogitRows(int rows)
+    {
+        if (rows <= _logitCapacity) return;
+        NativeMemory.AlignedFree(_logits);
+        _buffers.Remove((nint)_logits);
+        _logits = Alloc((long)rows * _c.VocabSize);
+        _logitCapacity = rows;
+    }
+
+    private int _logitCapacity = 1;
+
+    private float* Alloc(long floats)
+    {
+        var p = (float*)NativeMemory.AlignedAlloc((nuint)(Math.Max(floats, 16) * sizeof(float)), 64);
+        new Span<float>(p, (int)Math.Min(floats, int.MaxValue)).Clear();
+        _buffers.Add((nint)p);
+        return p;
+    }
+
+    public void Dispose()
+    {
+        foreach (nint p in _buffers) NativeMemory.AlignedFree((void*)p);
+        _buffers.Clear();
+        if (_pattern != null) NativeMemory.AlignedFree(_pattern);
+        _pattern = null;
+        Cache.Dispose();
+        _rope.Dispose();
+        _ctx.Dispose();
+    }
+}

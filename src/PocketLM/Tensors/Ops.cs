@@ -1,0 +1,174 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace PocketLM.Tensors;
+
+/// <summary>
+/// The element-wise and reduction operations of a transformer block, with the same arithmetic as ggml's CPU backend where
+/// it matters for matching llama.cpp (RMSNorm and softmax accumulate in double, as ggml does with ggml_float).
+/// </summary>
+public static unsafe class Ops
+{
+    /// <summary>y = x / sqrt(mean(x²) + eps) · w (w may be null: no scale).</summary>
+    public static void RmsNorm(float* x, float* w, float* y, int n, float eps)
+    {
+        double sum = 0;
+        for (int i = 0; i < n; i++) sum += x[i] * x[i];
+        float mean = (float)(sum / n);
+        float scale = 1.0f / MathF.Sqrt(mean + eps);
+        int k = 0;
+        if (Vector256.IsHardwareAccelerated && w != null)
+        {
+            var vs = Vector256.Create(scale);
+            for (; k + 8 <= n; k += 8)
+                Vector256.Store(Vector256.Load(x + k) * vs * Vector256.Load(w + k), y + k);
+        }
+        for (; k < n; k++) y[k] = w != null ? x[k] * scale * w[k] : x[k] * scale;
+    }
+
+    /// <summary>x += y.</summary>
+    public static void Add(float* x, float* y, int n)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; i + 8 <= n; i += 8) Vector256.Store(Vector256.Load(x + i) + Vector256.Load(y + i), x + i);
+        for (; i < n; i++) x[i] += y[i];
+    }
+
+    /// <summary>gate = silu(gate) · up, SwiGLU's activation.</summary>
+    public static void SwiGlu(float* gate, float* up, int n)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            float g = gate[i];
+            gate[i] = g / (1.0f + MathF.Exp(-g)) * up[i];
+        }
+    }
+
+    /// <summary>Dot product in float, 8 lanes at a time (the attention score).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Dot(float* a, float* b, int n)
+    {
+        int i = 0;
+        float sum = 0;
+        if (Vector256.IsHardwareAccelerated && n >= 8)
+        {
+            var acc = Vector256<float>.Zero;
+            for (; i + 8 <= n; i += 8) acc = Vector256.FusedMultiplyAdd(Vector256.Load(a + i), Vector256.Load(b + i), acc);
+            sum = Vector256.Sum(acc);
+        }
+        for (; i < n; i++) sum += a[i] * b[i];
+        return sum;
+    }
+
+    /// <summary>y += a · x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddScaled(float* y, float* x, float a, int n)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var va = Vector256.Create(a);
+            for (; i + 8 <= n; i += 8) Vector256.Store(Vector256.FusedMultiplyAdd(Vector256.Load(x + i), va, Vector256.Load(y + i)), y + i);
+        }
+        for (; i < n; i++) y[i] += a * x[i];
+    }
+
+    /// <summary>In-place softmax of x[0..n); the sum accumulates in double as ggml's soft_max does.</summary>
+    public static void Softmax(float* x, int n)
+    {
+        float max = float.NegativeInfinity;
+        for (int i = 0; i < n; i++) max = MathF.Max(max, x[i]);
+        double sum = 0;
+        for (int i = 0; i < n; i++)
+        {
+            float e = MathF.Exp(x[i] - max);
+            x[i] = e;
+            sum += e;
+        }
+        float inv = (float)(1.0 / sum);
+        for (int i = 0; i < n; i++) x[i] *= inv;
+    }
+
+    /// <summary>Index of the largest value; the first one wins ties (as llama.cpp's greedy sampler).</summary>
+    public static int ArgMax(ReadOnlySpan<float> x)
+    {
+        int best = 0;
+        for (int i = 1; i < x.Length; i++) if (x[i] > x[best]) best = i;
+        return best;
+    }
+
+    /// <summary>
+    /// Rotary position embedding of one head in place. <paramref name="cos"/>/<paramref name="sin"/> hold ropeDims/2 values
+    /// for this position (see <see cref="RopeTable"/>); dims past ropeDims pass through.
+    /// </summary>
+    public static void Rope(float* x, float* cos, float* sin, int ropeDims, bool neox)
+    {
+        int half = ropeDims / 2;
+        if (neox)
+        {
+            for (int i = 0; i < half; i++)
+            {
+                float a = x[i], b = x[i + half];
+                x[i] = a * cos[i] - b * sin[i];
+                x[i + half] = a * sin[i] + b * cos[i];
+            }
+        }
+        else
+        {
+            for (int i = 0; i < half; i++)
+            {
+                float a = x[2 * i], b = x[2 * i + 1];
+                x[2 * i] = a * cos[i] - b * sin[i];
+                x[2 * i + 1] = a * sin[i] + b * cos[i];
+            }
+        }
+    }
+}
+
+/// <summary>
+/// Precomputed cos/sin of every position × frequency, computed like ggml's rope cache (theta advanced by repeated
+/// multiplication in float, optional per-frequency divisors, linear position scaling) so results match llama.cpp.
+/// </summary>
+public sealed unsafe class RopeTable : IDisposable
+{
+    private float* _cos;
+    private float* _sin;
+
+    public RopeTable(int positions, int ropeDims, float freqBase, float linearScale, float* freqFactors)
+    {
+        Half = ropeDims / 2;
+        Positions = positions;
+        nuint bytes = (nuint)((long)positions * Half * sizeof(float));
+        _cos = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(Math.Max(bytes, 64), 64);
+        _sin = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(Math.Max(bytes, 64), 64);
+        float thetaScale = MathF.Pow(freqBase, -2.0f / ropeDims);
+        float freqScale = 1.0f / linearScale;
+        for (int p = 0; p < positions; p++)
+        {
+            float theta = p;
+            for (int i = 0; i < Half; i++)
+            {
+                float ff = freqFactors != null ? freqFactors[i] : 1.0f;
+                float t = freqScale * (theta / ff);
+                _cos[(long)p * Half + i] = MathF.Cos(t);
+                _sin[(long)p * Half + i] = MathF.Sin(t);
+                theta *= thetaScale;
+            }
+        }
+    }
+
+    public int Half { get; }
+    public int Positions { get; }
+    public float* Cos(int position) => _cos + (long)position * Half;
+    public float* Sin(int position) => _sin + (long)position * Half;
+
+    public void Dispose()
+    {
+        if (_cos == null) return;
+        System.Runtime.InteropServices.NativeMemory.AlignedFree(_cos);
+        System.Runtime.InteropServices.NativeMemory.AlignedFree(_sin);
+        _cos = _sin = null;
+    }
+}
