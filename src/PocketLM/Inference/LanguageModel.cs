@@ -1,5 +1,6 @@
 using PocketLM.Gguf;
 using PocketLM.Models;
+using PocketLM.Tokenization;
 
 namespace PocketLM.Inference;
 
@@ -15,7 +16,13 @@ public sealed class LanguageModel : IDisposable
         Family = ModelFamily.ForArchitecture(file.GetString("general.architecture"), file.Name);
         Config = ModelConfig.FromGguf(file, Family);
         Weights = new ModelWeights(file, Config, Family);
+        _tokenizer = new Lazy<Tokenizer>(() => Tokenizer.FromGguf(file));
     }
+
+    private readonly Lazy<Tokenizer> _tokenizer;
+
+    /// <summary>The model's own tokenizer, built from its GGUF vocabulary on first use.</summary>
+    public Tokenizer Tokenizer => _tokenizer.Value;
 
     public GgufFile File { get; }
     public ModelFamily Family { get; }

@@ -1,5 +1,6 @@
 // INTERIM: stand-ins for the kernels being written on the `kernels` branch; deleted when that branch is merged.
-namespace PocketLM.Tensors;
+namespace PocketLM.Tensors
+{
 
 public readonly unsafe struct WeightMatrix(byte* data, GgmlType type, int cols, int rows)
 {
@@ -73,5 +74,31 @@ public static class MatMul
                 y[(long)b * w.Rows + i] = s;
             }
         }
+    }
+}
+
+}
+
+namespace PocketLM.Tokenization
+{
+    // INTERIM: the real tokenizer is being written on the `tokenizer` branch.
+    public sealed class Tokenizer
+    {
+        public static Tokenizer FromGguf(PocketLM.Gguf.GgufFile file) => throw new NotImplementedException();
+        public int VocabSize => 0;
+        public int BosId => 0;
+        public int EosId => 0;
+        public bool AddBos => false;
+        public bool IsEndOfGeneration(int id) => false;
+        public string GetTokenText(int id) => "";
+        public int[] Encode(string text, bool addSpecial = true, bool parseSpecial = false) => throw new NotImplementedException();
+        public string Decode(ReadOnlySpan<int> ids, bool renderSpecial = false) => throw new NotImplementedException();
+        public StreamingDecoder CreateStreamingDecoder(bool renderSpecial = false) => throw new NotImplementedException();
+    }
+
+    public sealed class StreamingDecoder
+    {
+        public string Append(int id) => "";
+        public string Flush() => "";
     }
 }
