@@ -440,9 +440,10 @@ public sealed record LlamaCppQuantizeResult(LLamaFtype Requested, IReadOnlyList<
         Tensors.GroupBy(t => t.Type).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Count());
 
     /// <summary>llama.cpp's notes about tensors it could not give the type it wanted (rows not a multiple of the
-    /// block size), e.g. "tensor cols 64 x 512 are not divisible by 256, required for q6_K - using fallback quantization q8_0".</summary>
+    /// block size), e.g. "output.weight - ncols 64 not divisible by 256 (required for type q6_K) -> falling back to q8_0".</summary>
     public IReadOnlyList<string> Fallbacks =>
-        Log.Split('\n').Where(l => l.Contains("fallback", StringComparison.OrdinalIgnoreCase)).Select(l => l.Trim()).ToArray();
+        Log.Split('\n').Where(l => l.Contains("fallback", StringComparison.OrdinalIgnoreCase)
+            || l.Contains("falling back", StringComparison.OrdinalIgnoreCase)).Select(l => l.Trim()).ToArray();
 
     public override string ToString() =>
         $"{Requested}: " + string.Join(", ", TypeCounts.Select(kv => $"{kv.Key}x{kv.Value}"));
