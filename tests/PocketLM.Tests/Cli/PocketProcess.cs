@@ -1,0 +1,40 @@
+using System.Diagnostics;
+
+namespace PocketLM.Tests.Cli;
+
+/// <summary>Runs the real <c>pocket</c> executable (built beside the tests) as a child process, as a user would.</summary>
+internal static class PocketProcess
+{
+    public sealed record Result(int ExitCode, string Stdout, string Stderr);
+
+    public static Result Run(params string[] args) => RunIn(Environment.CurrentDirectory, null, args);
+
+    public static Result RunIn(string workingDirectory, string? stdin, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = stdin != null,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory,
+        };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pocket.dll"));
+        foreach (string a in args) psi.ArgumentList.Add(a);
+        psi.Environment["DOTNET_NOLOGO"] = "1";
+        using var p = Process.Start(psi)!;
+        if (stdin != null)
+        {
+            p.StandardInput.Write(stdin);
+            p.StandardInput.Close();
+        }
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromSeconds(120)))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"pocket {string.Join(' ', args)} did not finish in 120 s");
+        }
+        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+    }
+}
