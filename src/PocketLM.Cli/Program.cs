@@ -19,6 +19,7 @@ namespace PocketLM.Cli
               run [MODEL.gguf] -p PROMPT   generate text (without MODEL: the built-in stories260K)
               info MODEL                    metadata, tensors and the memory needed to run it
               tokenize MODEL TEXT           print token ids (also works on vocab-only GGUF files)
+              bench [MODEL.gguf]            prefill and decode speed, llama-bench style
 
             'pocket <command> --help' shows a command's options.
             """;
@@ -40,7 +41,8 @@ namespace PocketLM.Cli
                     "run" => RunCommand.Execute(rest),
                     "info" => InfoCommand.Execute(rest),
                     "tokenize" => TokenizeCommand.Execute(rest),
-                    _ => throw new UsageException($"unknown command '{command}' (commands: run, info, tokenize)"),
+                    "bench" => BenchCommand.Execute(rest),
+                    _ => throw new UsageException($"unknown command '{command}' (commands: run, info, tokenize, bench)"),
                 };
             }
             catch (UsageException e) { return Fail(e.Message, 2); }

@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using PocketLM.Inference;
+
+namespace PocketLM.Cli.Commands;
+
+/// <summary>
+/// <c>pocket bench</c>: prefill (ppN) and decode (tgN) speed in the style of llama-bench — random token ids, a warm-up
+/// run, then mean ± standard deviation over r repetitions, each from an empty KV cache.
+/// </summary>
+internal static class BenchCommand
+{
+    private const string Help = """
+        usage: pocket bench [MODEL.gguf] [-p 64] [-n 64] [-t THREADS] [-r 5] [--json]
+          -p, --n-prompt N   prompt tokens for the prefill test (0 = skip)
+          -n, --n-gen N      generated tokens for the decode test (0 = skip)
+          -t, --threads N    compute threads (default: all cores)
+          -r, --repetitions  measured runs per test (after one warm-up)
+          --json             one JSON object per test instead of the table
+        """;
+
+    public sealed record Result(string Model, long SizeBytes, long Parameters, int Threads, string Test, int NPrompt, int NGen, double AvgTs, double StddevTs, double[] SamplesTs);
+
+    public static int Execute(string[] args)
+    {
+        if (Pocket.WantsHelp(args)) { Console.Out.Write(Help); return 0; }
+        var cl = new CommandLine("bench", args, ["-p|--n-prompt", "-n|--n-gen", "-t|--threads", "-r|--repetitions"], ["--json"]);
+        cl.ExpectPositional(1, "[MODEL.gguf]");
+        int nPrompt = cl.GetInt("--n-prompt", 64, 0);
+        int nGen = cl.GetInt("--n-gen", 64, 0);
+        int threads = cl.GetInt("--threads", Environment.ProcessorCount, 1, 1024);
+        int reps = cl.GetInt("--repetitions", 5, 1, 1000);
+        using var model = ModelSource.Load(cl.Positional.ElementAtOrDefault(0));
+        int ctx = Math.Max(nPrompt, nGen) + 1;
+        if (ctx > model.Config.ContextLength) throw new UsageException($"bench: {ctx - 1} tokens exceed the model's context of {model.Config.ContextLength}");
+        using var session = model.CreateSession(new SessionOptions { ContextSize = ctx, Threads = threads, BatchSize = Math.Max(nPrompt, 1) });
+        var rng = new Random(1234);
+        int[] tokens = Enumerable.Range(0, Math.Max(nPrompt, nGen)).Select(_ => rng.Next(model.Config.VocabSize)).ToArray();
+        long parameters = model.File.Tensors.Sum(t => t.ElementCount);
+        var results = new List<Result>();
+        if (nPrompt > 0) results.Add(Measure(model, parameters, threads, $"pp{nPrompt}", nPrompt, 0, reps, () =>
+        {
+            session.Reset();
+            session.Prefill(tokens.AsSpan(0, nPrompt));
+            return nPrompt;
+        }));
+        if (nGen > 0) results.Add(Measure(model, parameters, threads, $"tg{nGen}", 0, nGen, reps, () =>
+        {
+            session.Reset();
+            for (int i = 0; i < nGen; i++) session.Decode(tokens[i]);
+            return nGen;
+        }));
+
+        if (cl.Has("--json"))
+        {
+            var opts = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+            foreach (var r in results) Console.Out.WriteLine(JsonSerializer.Serialize(r, opts));
+            return 0;
+        }
+        var inv = CultureInfo.InvariantCulture;
+        Console.Out.WriteLine($"| {"model",-28} | {"size",10} | {"params",8} | {"threads",7} | {"test",6} | {"t/s",20} |");
+        Console.Out.WriteLine($"| {new string('-', 28)} | {new string('-', 10)} | {new string('-', 8)} | {new string('-', 7)} | {new string('-', 6)} | {new string('-', 20)} |");
+        foreach (var r in results)
+        {
+            string size = string.Create(inv, $"{r.SizeBytes / 1048576.0:F2} MiB");
+            string ps = parameters >= 1e9 ? string.Create(inv, $"{parameters / 1e9:F2} B") : string.Create(inv, $"{parameters / 1e6:F2} M");
+            string ts = string.Create(inv, $"{r.AvgTs:F2} ± {r.StddevTs:F2}");
+            Console.Out.WriteLine($"| {Truncate(r.Model, 28),-28} | {size,10} | {ps,8} | {r.Threads,7} | {r.Test,6} | {ts,20} |");
+        }
+        return 0;
+    }
+
+    private static Result Measure(LanguageModel model, long parameters, int threads, string test, int nPrompt, int nGen, int reps, Func<int> run)
+    {
+        run(); // warm-up: JIT tiering, page faults of the mapping
+        var samples = new double[reps];
+        for (int i = 0; i < reps; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            int tokens = run();
+            samples[i] = tokens / Stopwatch.GetElapsedTime(start).TotalSeconds;
+        }
+        double avg = samples.Average();
+        double sd = reps > 1 ? Math.Sqrt(samples.Sum(s => (s - avg) * (s - avg)) / (reps - 1)) : 0;
+        return new Result(model.Name, model.File.Length, parameters, threads, test, nPrompt, nGen, avg, sd, samples);
+    }
+
+    private static string Truncate(string s, int n) => s.Length <= n ? s : s[..(n - 1)] + "…";
+}
