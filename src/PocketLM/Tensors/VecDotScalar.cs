@@ -296,6 +296,9 @@ internal static unsafe class VecDotScalar
         return Hsum8(acc) + summs;
     }
 
+    /// <remarks>llama.cpp's AVX2 kernel multiplies the unsigned 6-bit values and removes the −32 offset afterwards through
+    /// bsums (lane k: 32·(bsum[2k]·sc[2k] + bsum[2k+1]·sc[2k+1])), which moves the correction to other lanes than the
+    /// products it belongs to; we do the same so the float accumulation matches.</remarks>
     public static float Q6K(byte* vx, byte* vy, int n)
     {
         var x = (Q6KBlock*)vx; var y = (Q8KBlock*)vy;
@@ -304,7 +307,8 @@ internal static unsafe class VecDotScalar
         for (int i = 0; i < n / QK.K; i++)
         {
             float d = y[i].D * Fp16.ToSingle(x[i].D);
-            Clear(lane, 8);
+            for (int k = 0; k < 8; k++)
+                lane[k] = -32 * (y[i].BSums[2 * k] * x[i].Scales[2 * k] + y[i].BSums[2 * k + 1] * x[i].Scales[2 * k + 1]);
             for (int c = 0; c < 2; c++)
             {
                 byte* ql = x[i].Ql + 64 * c;
@@ -319,10 +323,7 @@ internal static unsafe class VecDotScalar
                     {
                         int s = 0;
                         for (int t = 4 * k; t < 4 * k + 4; t++)
-                        {
-                            int q = ((lowSrc[t] >> lowShift) & 0xF) | ((qh[t] >> (2 * p)) & 3) << 4;
-                            s += (q - 32) * q8[t];
-                        }
+                            s += (((lowSrc[t] >> lowShift) & 0xF) | ((qh[t] >> (2 * p)) & 3) << 4) * q8[t];
                         lane[k] += sc[2 * p + (k >> 2)] * s;
                     }
                 }
@@ -369,7 +370,7 @@ internal static unsafe class VecDotScalar
         return (float)sum;
     }
 
-    /// <summary>Same structure as F32 (ggml's own AVX2 bf16 loop differs in float order; compared with a tolerance).</summary>
+    /// <summary>ggml_vec_dot_bf16 on AVX2: four 8-lane accumulators, reduced (c0+c2)+(c1+c3), then hsum_float_8's order.</summary>
     public static float BF16(byte* vx, byte* vy, int n)
     {
         ushort* x = (ushort*)vx, y = (ushort*)vy;
@@ -377,7 +378,9 @@ internal static unsafe class VecDotScalar
         int np = n & ~31;
         for (int i = 0; i < np; i += 32)
             for (int j = 0; j < 32; j++) s[j] = MathF.FusedMultiplyAdd(Fp16.Bf16ToSingle(x[i + j]), Fp16.Bf16ToSingle(y[i + j]), s[j]);
-        double sum = Reduce32(s);
+        float* v = stackalloc float[8];
+        for (int l = 0; l < 8; l++) v[l] = (s[l] + s[16 + l]) + (s[8 + l] + s[24 + l]);
+        double sum = Hsum8(v);
         for (int i = np; i < n; i++) sum += Fp16.Bf16ToSingle(x[i]) * Fp16.Bf16ToSingle(y[i]);
         return (float)sum;
     }
