@@ -37,6 +37,7 @@ public static unsafe class Dequantize
             case GgmlType.Q4_K: Q4K((Q4KBlock*)src, dst, n); break;
             case GgmlType.Q5_K: Q5K((Q5KBlock*)src, dst, n); break;
             case GgmlType.Q6_K: Q6K((Q6KBlock*)src, dst, n); break;
+            case GgmlType.Q8_1: Q8_1((Q8_1Block*)src, dst, n); break;
             case GgmlType.Q8_K: Q8K((Q8KBlock*)src, dst, n); break;
             default: throw new NotSupportedException($"Dequantizing {type} is not supported.");
         }
@@ -105,6 +106,15 @@ public static unsafe class Dequantize
     }
 
     private static void Q8_0(Q8_0Block* x, float* y, int n)
+    {
+        for (int i = 0; i < n / QK.Small; i++, y += 32)
+        {
+            float d = Fp16.ToSingle(x[i].D);
+            for (int j = 0; j < 32; j++) y[j] = x[i].Qs[j] * d;
+        }
+    }
+
+    private static void Q8_1(Q8_1Block* x, float* y, int n)
     {
         for (int i = 0; i < n / QK.Small; i++, y += 32)
         {

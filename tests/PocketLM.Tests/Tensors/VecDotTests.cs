@@ -44,4 +44,48 @@ public unsafe class VecDotTests(ITestOutputHelper output)
         }
         output.WriteLine($"{type}: {exact}/8 bit-exact with ggml_vec_dot ({GgmlNative.Variant}), worst relative difference {worst:g3}");
     }
+
+    [Theory]
+    [MemberData(nameof(TestData.AllWeightTypes), MemberType = typeof(TestData))]
+    public void SimdMatchesScalarBitForBit(GgmlType type)
+    {
+        if (!VecDotAvx2.IsSupported) return;
+        var simd = VecDotAvx2.For(type);
+        Assert.True(simd != null, $"{type} has no AVX2 kernel");
+        foreach (int n in new[] { 256, 4096, 4096 + 256 })
+            for (int seed = 0; seed < 4; seed++)
+            {
+                var (w, a, _) = Inputs(type, n, 7 * seed + n + (int)type);
+                if (seed == 3 && GgmlTypeInfo.BlockSize(type) > 1) TestData.FuzzBlocks(type, new Random(seed), w);
+                fixed (byte* pw = w)
+                fixed (byte* pa = a)
+                {
+                    float s = VecDotScalar.Dot(type, pw, pa, n), v = simd(pw, pa, n);
+                    Assert.True(BitConverter.SingleToInt32Bits(s) == BitConverter.SingleToInt32Bits(v), $"{type} n={n} seed={seed}: scalar {s} vs simd {v}");
+                }
+            }
+    }
+
+    [Theory]
+    [InlineData(GgmlType.Q8_0)]
+    [InlineData(GgmlType.Q4_0)]
+    public void FourRowKernelsMatchSingleRow(GgmlType type)
+    {
+        if (!VecDotAvx2.IsSupported) return;
+        const int n = 1024;
+        var rng = new Random(5);
+        long rb = GgmlTypeInfo.RowBytes(type, n);
+        var w = new byte[rb * 4];
+        for (int r = 0; r < 4; r++) TestData.WeightRow(type, rng, n).CopyTo(w, r * rb);
+        var (_, a, _) = Inputs(type, n, 9);
+        var four = new float[8];
+        fixed (byte* pw = w)
+        fixed (byte* pa = a)
+        fixed (float* pf = four)
+        {
+            MatMul.Kernel4(type, true)(pw, rb, pa, n, pf, 2);
+            for (int r = 0; r < 4; r++)
+                Assert.Equal(BitConverter.SingleToInt32Bits(VecDotScalar.Dot(type, pw + r * rb, pa, n)), BitConverter.SingleToInt32Bits(four[2 * r]));
+        }
+    }
 }
