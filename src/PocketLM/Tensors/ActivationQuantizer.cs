@@ -1,0 +1,142 @@
+using System.Runtime.CompilerServices;
+
+namespace PocketLM.Tensors;
+
+/// <summary>
+/// Converts float activations to the format a weight type's dot product consumes (ggml's <c>vec_dot_type</c>), exactly as
+/// llama.cpp's x86 CPU backend does before a matrix multiplication.
+/// </summary>
+/// <remarks>
+/// Rounding choice: llama.cpp does not use its reference quantizers for activations on x86. Its AVX2 <c>quantize_row_q8_0</c>
+/// / <c>q8_1</c> compute d = amax/127 but multiply by 127/amax (not 1/d) and round with <c>_mm256_round_ps(_MM_ROUND_NEAREST)</c>,
+/// i.e. ties to even, while <c>quantize_row_q8_0_ref</c> multiplies by 1/d and uses <c>roundf</c> (ties away from zero). We
+/// follow the AVX2 code because that is what runs on the machines we compare against; the two differ in rare ties and in
+/// 1-ulp differences of the multiplier. Q8_K on x86 is the reference code (<c>quantize_row_q8_K_ref</c>): scale −127/max of
+/// the signed extreme, round with the 1.5·2²³ trick (ties to even), clamp at 127, and 16-element sums.
+/// </remarks>
+public static unsafe class ActivationQuantizer
+{
+    /// <summary>The activation format the dot product of a weight type consumes (ggml's <c>vec_dot_type</c>).</summary>
+    public static GgmlType VecDotType(GgmlType weight) => weight switch
+    {
+        GgmlType.F32 => GgmlType.F32,
+        GgmlType.F16 => GgmlType.F16,
+        GgmlType.BF16 => GgmlType.BF16,
+        GgmlType.Q4_0 or GgmlType.Q5_0 or GgmlType.Q8_0 => GgmlType.Q8_0,
+        GgmlType.Q4_1 or GgmlType.Q5_1 => GgmlType.Q8_1,
+        GgmlType.Q2_K or GgmlType.Q3_K or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K => GgmlType.Q8_K,
+        _ => throw new NotSupportedException($"No dot product for {weight} weights."),
+    };
+
+    /// <summary>Quantizes <paramref name="n"/> floats into <paramref name="type"/> (one of the vec_dot types).</summary>
+    public static void Row(GgmlType type, float* x, byte* y, int n)
+    {
+        switch (type)
+        {
+            case GgmlType.F32: Buffer.MemoryCopy(x, y, (long)n * 4, (long)n * 4); break;
+            case GgmlType.F16: for (int i = 0; i < n; i++) ((ushort*)y)[i] = Fp16.FromSingle(x[i]); break;
+            case GgmlType.BF16: for (int i = 0; i < n; i++) ((ushort*)y)[i] = Fp16.SingleToBf16(x[i]); break;
+            case GgmlType.Q8_0: Q8_0(x, (Q8_0Block*)y, n); break;
+            case GgmlType.Q8_1: Q8_1(x, (Q8_1Block*)y, n); break;
+            case GgmlType.Q8_K: Q8K(x, (Q8KBlock*)y, n); break;
+            default: throw new NotSupportedException($"{type} is not an activation format.");
+        }
+    }
+
+    /// <summary>Span form for tests and callers outside the hot path.</summary>
+    public static void Row(GgmlType type, ReadOnlySpan<float> x, Span<byte> y)
+    {
+        if (y.Length < GgmlTypeInfo.RowBytes(type, x.Length)) throw new ArgumentException("Destination too short.", nameof(y));
+        if (x.Length % GgmlTypeInfo.BlockSize(type) != 0) throw new ArgumentException("Not a whole number of blocks.", nameof(x));
+        fixed (float* px = x)
+        fixed (byte* py = y)
+            Row(type, px, py, x.Length);
+    }
+
+    // cvtps2dq of an already rounded value, then packssdw/packsswb saturation: the AVX2 path never sees values past ±127.5
+    // except through NaN/inf, but saturating keeps us identical there too.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static sbyte RoundEvenSaturate(float v)
+    {
+        float r = MathF.Round(v, MidpointRounding.ToEven);
+        int i = float.IsNaN(r) || r >= 2147483648f || r < -2147483648f ? int.MinValue : (int)r; // cvtps2dq's "integer indefinite"
+        return (sbyte)Math.Clamp(i, -128, 127);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float AbsMax32(float* x)
+    {
+        float amax = 0;
+        for (int j = 0; j < 32; j++) amax = MathF.Max(amax, MathF.Abs(x[j]));
+        return amax;
+    }
+
+    private static void Q8_0(float* x, Q8_0Block* y, int n)
+    {
+        for (int i = 0; i < n / QK.Small; i++, x += 32)
+        {
+            float amax = AbsMax32(x);
+            float d = amax / 127f;
+            float id = amax != 0f ? 127f / amax : 0f;
+            y[i].D = Fp16.FromSingle(d);
+            for (int j = 0; j < 32; j++) y[i].Qs[j] = RoundEvenSaturate(x[j] * id);
+        }
+    }
+
+    private static void Q8_1(float* x, Q8_1Block* y, int n)
+    {
+        for (int i = 0; i < n / QK.Small; i++, x += 32)
+        {
+            float amax = AbsMax32(x);
+            float d = amax / 127f;
+            float id = amax != 0f ? 127f / amax : 0f;
+            y[i].D = Fp16.FromSingle(d);
+            int sum = 0;
+            for (int j = 0; j < 32; j++)
+            {
+                float r = MathF.Round(x[j] * id, MidpointRounding.ToEven);
+                sum += (int)r;   // ggml sums the 32-bit integers before packing to bytes
+                y[i].Qs[j] = RoundEvenSaturate(x[j] * id);
+            }
+            y[i].S = Fp16.FromSingle(d * sum);
+        }
+    }
+
+    /// <summary>ggml's nearest_int: adding 1.5·2²³ puts the integer in the low mantissa bits, rounding ties to even.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int NearestInt(float f)
+    {
+        float v = f + 12582912f;
+        return (BitConverter.SingleToInt32Bits(v) & 0x007fffff) - 0x00400000;
+    }
+
+    private static void Q8K(float* x, Q8KBlock* y, int n)
+    {
+        for (int i = 0; i < n / QK.K; i++, x += QK.K)
+        {
+            float max = 0, amax = 0;
+            for (int j = 0; j < QK.K; j++)
+            {
+                float ax = MathF.Abs(x[j]);
+                if (ax > amax) { amax = ax; max = x[j]; }
+            }
+            if (amax == 0)
+            {
+                // ggml leaves bsums untouched here; with d = 0 they never matter, so zero them for determinism.
+                y[i].D = 0;
+                for (int j = 0; j < QK.K; j++) y[i].Qs[j] = 0;
+                for (int j = 0; j < 16; j++) y[i].BSums[j] = 0;
+                continue;
+            }
+            float iscale = -127f / max;
+            for (int j = 0; j < QK.K; j++) y[i].Qs[j] = (sbyte)Math.Min(127, NearestInt(iscale * x[j]));
+            for (int j = 0; j < 16; j++)
+            {
+                int sum = 0;
+                for (int k = 0; k < 16; k++) sum += y[i].Qs[j * 16 + k];
+                y[i].BSums[j] = (short)sum;
+            }
+            y[i].D = 1 / iscale;
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using System.Runtime.InteropServices;
+
+namespace PocketLM.Tensors;
+
+// Block layouts exactly as ggml stores them (ggml-common.h); Pack = 1 because the file packs blocks back to back with no
+// padding and the structs are read in place from the memory map. Halves are kept as raw ushort bits.
+
+/// <summary>Elements per block of the block-quantized formats.</summary>
+internal static class QK
+{
+    public const int Small = 32;   // Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q8_1
+    public const int K = 256;      // k-quants and Q8_K
+}
+
+/// <summary>Q4_0: x = (q − 8)·d; low nibbles hold elements 0–15, high nibbles 16–31.</summary>
+[StructLayout(LayoutKind.Sequential, Pack = 1)]
+internal unsafe struct Q4_0Block { public ushort D; public fixed byte Qs[16]; }
+
+/// <summary>Q4_1: x = q·d + m.</summary>
+[StructLayout(LayoutKind.Sequential, Pack = 1)]
+internal unsafe struct Q4_1Block { public ushort D; public ushort M; public fixed byte Qs[16]; }
+
+/// <summary>Q5_0: x = (q − 16)·d; bit i of the little-endian qh word is the 5th bit of element i.</summary>
+[StructLayout(LayoutKind.Sequential, Pack = 1)]
+internal unsafe struct Q5_0Block { public ushort D; public fixed byte Qh[4]; public fixed byte Qs[16]; }
+
+/// <summary>Q5_1: x = q·d + m with the 5th bits as in Q5_0.</summary>
+[StructLayout(LayoutKind.Sequential, Pack = 1)]
+internal unsafe struct Q5_1Block { public ushort D; public ushort M; public fixed byte Qh[4]; public fixed byte Qs[16]; }
+
+/// <summary>Q8_0: x = q·d. Also the activation format for Q4_0, Q5_0 and Q8_0 weights.</summary>
+[StructLayout(LayoutKind.Sequential, Pack = 1)]
+internal unsafe struct Q8_0Block { public ushort D; public fixed sbyte Qs[32]; }
+
+/// <summary>Q8_1 (activations for Q4_1/Q5_1 weights): s = d·Σq lets the dot apply the weight minimum without touching elements.</summary>
+[StructLayout(LayoutKind.Sequential, Pack = 1)]
+internal unsafe struct Q8_1Block { public ushort D; public ushort S; public fixed sbyte Qs[32]; }
+
+/// <summary>Q2_K: 16 sub-blocks of 16; each scales byte is (min &lt;&lt; 4 | scale); x = d·scale·q − dmin·min.</summary>
+[StructLayout(LayoutKind.Sequential, Pack = 1)]
+internal unsafe struct Q2KBlock { public fixed byte Scales[16]; public fixed byte Qs[64]; public ushort D; public ushort DMin; }
+
+/// <summary>Q3_K: 2 low bits in qs, the 3rd (inverted: clear means −4) in hmask, 16 six-bit scales packed in 12 bytes (offset 32).</summary>
+[StructLayout(LayoutKind.Sequential, Pack = 1)]
+internal unsafe struct Q3KBlock { public fixed byte HMask[32]; public fixed byte Qs[64]; public fixed byte Scales[12]; public ushort D; }
+
+/// <summary>Q4_K: 8 sub-blocks of 32 with 6-bit scales and mins packed in 12 bytes; x = d·sc·q − dmin·m.</summary>
+[StructLayout(LayoutKind.Sequential, Pack = 1)]
+internal unsafe struct Q4KBlock { public ushort D; public ushort DMin; public fixed byte Scales[12]; public fixed byte Qs[128]; }
+
+/// <summary>Q5_K: Q4_K plus a 5th bit per element in qh.</summary>
+[StructLayout(LayoutKind.Sequential, Pack = 1)]
+internal unsafe struct Q5KBlock { public ushort D; public ushort DMin; public fixed byte Scales[12]; public fixed byte Qh[32]; public fixed byte Qs[128]; }
+
+/// <summary>Q6_K: 4 low bits in ql, 2 high bits in qh, 16 signed 8-bit scales; x = d·sc·(q − 32).</summary>
+[StructLayout(LayoutKind.Sequential, Pack = 1)]
+internal unsafe struct Q6KBlock { public fixed byte Ql[128]; public fixed byte Qh[64]; public fixed sbyte Scales[16]; public ushort D; }
+
+/// <summary>Q8_K (activations for k-quants): float scale, and sums of each 16 quants so mins apply per sub-block.</summary>
+[StructLayout(LayoutKind.Sequential, Pack = 1)]
+internal unsafe struct Q8KBlock { public float D; public fixed sbyte Qs[256]; public fixed short BSums[16]; }

@@ -1,0 +1,41 @@
+using System.Runtime.InteropServices;
+
+namespace PocketLM.Tensors;
+
+/// <summary>
+/// Per-session compute state: the worker pool, scratch for quantized activations (allocated once, 64-byte aligned) and the
+/// reusable work objects, so that a matmul allocates nothing.
+/// </summary>
+public sealed unsafe class ComputeContext : IDisposable
+{
+    private byte* _activations;
+
+    public ComputeContext(int threads, int maxCols, int maxBatch)
+    {
+        if (maxCols <= 0 || maxBatch <= 0) throw new ArgumentOutOfRangeException(nameof(maxCols));
+        MaxCols = maxCols;
+        MaxBatch = maxBatch;
+        // Widest activation format per element is F16/BF16 (2 bytes); Q8_0/Q8_1/Q8_K need at most 36/32 bytes per element.
+        ActivationRowCapacity = ((long)maxCols * 2 + 63) & ~63L;
+        _activations = (byte*)NativeMemory.AlignedAlloc((nuint)(ActivationRowCapacity * maxBatch), 64);
+        Pool = new WorkerPool(threads);
+    }
+
+    public WorkerPool Pool { get; }
+    public int MaxCols { get; }
+    public int MaxBatch { get; }
+    internal long ActivationRowCapacity { get; }
+    internal byte* Activations => _activations;
+    internal readonly MatMul.RowsWork RowsWork = new();
+    internal readonly MatMul.QuantizeWork QuantizeWork = new();
+
+    public void Dispose()
+    {
+        Pool.Dispose();
+        if (_activations != null)
+        {
+            NativeMemory.AlignedFree(_activations);
+            _activations = null;
+        }
+    }
+}

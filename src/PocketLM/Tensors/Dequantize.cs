@@ -1,0 +1,272 @@
+using System.Runtime.CompilerServices;
+
+namespace PocketLM.Tensors;
+
+/// <summary>
+/// Scalar reference dequantization, bit-exact with ggml's <c>dequantize_row_*</c>: the same integer decoding and the same
+/// float operations in the same order (no fused multiply-add, which would round differently).
+/// </summary>
+public static unsafe class Dequantize
+{
+    /// <summary>Dequantizes <c>dst.Length</c> elements from whole blocks of <paramref name="type"/> in <paramref name="src"/>.</summary>
+    public static void Row(GgmlType type, ReadOnlySpan<byte> src, Span<float> dst)
+    {
+        int n = dst.Length;
+        if (n % GgmlTypeInfo.BlockSize(type) != 0) throw new ArgumentException($"{n} elements is not a whole number of {type} blocks.", nameof(dst));
+        if (src.Length < GgmlTypeInfo.RowBytes(type, n)) throw new ArgumentException("Source is shorter than the row.", nameof(src));
+        fixed (byte* s = src)
+        fixed (float* d = dst)
+            Row(type, s, d, n);
+    }
+
+    /// <summary>Pointer form of <see cref="Row(GgmlType, ReadOnlySpan{byte}, Span{float})"/>; no checks.</summary>
+    public static void Row(GgmlType type, byte* src, float* dst, int n)
+    {
+        switch (type)
+        {
+            case GgmlType.F32: Buffer.MemoryCopy(src, dst, (long)n * 4, (long)n * 4); break;
+            case GgmlType.F16: for (int i = 0; i < n; i++) dst[i] = Fp16.ToSingle(((ushort*)src)[i]); break;
+            case GgmlType.BF16: for (int i = 0; i < n; i++) dst[i] = Fp16.Bf16ToSingle(((ushort*)src)[i]); break;
+            case GgmlType.Q4_0: Q4_0((Q4_0Block*)src, dst, n); break;
+            case GgmlType.Q4_1: Q4_1((Q4_1Block*)src, dst, n); break;
+            case GgmlType.Q5_0: Q5_0((Q5_0Block*)src, dst, n); break;
+            case GgmlType.Q5_1: Q5_1((Q5_1Block*)src, dst, n); break;
+            case GgmlType.Q8_0: Q8_0((Q8_0Block*)src, dst, n); break;
+            case GgmlType.Q2_K: Q2K((Q2KBlock*)src, dst, n); break;
+            case GgmlType.Q3_K: Q3K((Q3KBlock*)src, dst, n); break;
+            case GgmlType.Q4_K: Q4K((Q4KBlock*)src, dst, n); break;
+            case GgmlType.Q5_K: Q5K((Q5KBlock*)src, dst, n); break;
+            case GgmlType.Q6_K: Q6K((Q6KBlock*)src, dst, n); break;
+            case GgmlType.Q8_1: Q8_1((Q8_1Block*)src, dst, n); break;
+            case GgmlType.Q8_K: Q8K((Q8KBlock*)src, dst, n); break;
+            default: throw new NotSupportedException($"Dequantizing {type} is not supported.");
+        }
+    }
+
+    private static void Q4_0(Q4_0Block* x, float* y, int n)
+    {
+        for (int i = 0; i < n / QK.Small; i++, y += 32)
+        {
+            float d = Fp16.ToSingle(x[i].D);
+            byte* qs = x[i].Qs;
+            for (int j = 0; j < 16; j++)
+            {
+                y[j] = ((qs[j] & 0x0F) - 8) * d;
+                y[j + 16] = ((qs[j] >> 4) - 8) * d;
+            }
+        }
+    }
+
+    private static void Q4_1(Q4_1Block* x, float* y, int n)
+    {
+        for (int i = 0; i < n / QK.Small; i++, y += 32)
+        {
+            float d = Fp16.ToSingle(x[i].D), m = Fp16.ToSingle(x[i].M);
+            byte* qs = x[i].Qs;
+            for (int j = 0; j < 16; j++)
+            {
+                y[j] = (qs[j] & 0x0F) * d + m;
+                y[j + 16] = (qs[j] >> 4) * d + m;
+            }
+        }
+    }
+
+    private static void Q5_0(Q5_0Block* x, float* y, int n)
+    {
+        for (int i = 0; i < n / QK.Small; i++, y += 32)
+        {
+            float d = Fp16.ToSingle(x[i].D);
+            uint qh = Unsafe.ReadUnaligned<uint>(x[i].Qh);
+            byte* qs = x[i].Qs;
+            for (int j = 0; j < 16; j++)
+            {
+                int h0 = (int)((qh >> j) << 4) & 0x10;
+                int h1 = (int)(qh >> (j + 12)) & 0x10;
+                y[j] = (((qs[j] & 0x0F) | h0) - 16) * d;
+                y[j + 16] = (((qs[j] >> 4) | h1) - 16) * d;
+            }
+        }
+    }
+
+    private static void Q5_1(Q5_1Block* x, float* y, int n)
+    {
+        for (int i = 0; i < n / QK.Small; i++, y += 32)
+        {
+            float d = Fp16.ToSingle(x[i].D), m = Fp16.ToSingle(x[i].M);
+            uint qh = Unsafe.ReadUnaligned<uint>(x[i].Qh);
+            byte* qs = x[i].Qs;
+            for (int j = 0; j < 16; j++)
+            {
+                int h0 = (int)((qh >> j) << 4) & 0x10;
+                int h1 = (int)(qh >> (j + 12)) & 0x10;
+                y[j] = ((qs[j] & 0x0F) | h0) * d + m;
+                y[j + 16] = ((qs[j] >> 4) | h1) * d + m;
+            }
+        }
+    }
+
+    private static void Q8_0(Q8_0Block* x, float* y, int n)
+    {
+        for (int i = 0; i < n / QK.Small; i++, y += 32)
+        {
+            float d = Fp16.ToSingle(x[i].D);
+            for (int j = 0; j < 32; j++) y[j] = x[i].Qs[j] * d;
+        }
+    }
+
+    private static void Q8_1(Q8_1Block* x, float* y, int n)
+    {
+        for (int i = 0; i < n / QK.Small; i++, y += 32)
+        {
+            float d = Fp16.ToSingle(x[i].D);
+            for (int j = 0; j < 32; j++) y[j] = x[i].Qs[j] * d;
+        }
+    }
+
+    private static void Q2K(Q2KBlock* x, float* y, int n)
+    {
+        for (int i = 0; i < n / QK.K; i++)
+        {
+            float d = Fp16.ToSingle(x[i].D), min = Fp16.ToSingle(x[i].DMin);
+            byte* q = x[i].Qs;
+            byte* sc = x[i].Scales;
+            int s = 0;
+            for (int half = 0; half < 2; half++, q += 32)
+            {
+                for (int shift = 0; shift < 8; shift += 2)
+                {
+                    for (int part = 0; part < 32; part += 16)
+                    {
+                        float dl = d * (sc[s] & 0xF), ml = min * (sc[s] >> 4);
+                        s++;
+                        for (int l = 0; l < 16; l++) *y++ = dl * ((q[part + l] >> shift) & 3) - ml;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Unpacks Q3_K's 16 six-bit scales (stored low nibbles first, then the 2-bit high parts) and removes the +32 offset.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void UnpackQ3KScales(byte* packed, sbyte* scales)
+    {
+        for (int j = 0; j < 16; j++)
+        {
+            int low = j < 8 ? packed[j] & 0xF : packed[j - 8] >> 4;
+            int high = (packed[8 + (j & 3)] >> (2 * (j >> 2))) & 3;
+            scales[j] = (sbyte)((low | (high << 4)) - 32);
+        }
+    }
+
+    private static void Q3K(Q3KBlock* x, float* y, int n)
+    {
+        sbyte* scales = stackalloc sbyte[16];
+        for (int i = 0; i < n / QK.K; i++)
+        {
+            float dAll = Fp16.ToSingle(x[i].D);
+            UnpackQ3KScales(x[i].Scales, scales);
+            byte* q = x[i].Qs;
+            byte* hm = x[i].HMask;
+            int s = 0, bit = 0;
+            for (int half = 0; half < 2; half++, q += 32)
+            {
+                for (int shift = 0; shift < 8; shift += 2, bit++)
+                {
+                    for (int part = 0; part < 32; part += 16)
+                    {
+                        float dl = dAll * scales[s++];
+                        for (int l = 0; l < 16; l++)
+                            *y++ = dl * (((q[part + l] >> shift) & 3) - (((hm[part + l] >> bit) & 1) != 0 ? 0 : 4));
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>ggml's get_scale_min_k4: 6-bit scale and min of sub-block j from the 12 packed bytes of Q4_K/Q5_K.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void ScaleMinK4(int j, byte* q, out int scale, out int min)
+    {
+        if (j < 4)
+        {
+            scale = q[j] & 63;
+            min = q[j + 4] & 63;
+        }
+        else
+        {
+            scale = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
+            min = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
+        }
+    }
+
+    private static void Q4K(Q4KBlock* x, float* y, int n)
+    {
+        for (int i = 0; i < n / QK.K; i++)
+        {
+            float d = Fp16.ToSingle(x[i].D), min = Fp16.ToSingle(x[i].DMin);
+            byte* q = x[i].Qs;
+            for (int j = 0; j < 8; j += 2, q += 32)
+            {
+                ScaleMinK4(j, x[i].Scales, out int sc, out int m);
+                float d1 = d * sc, m1 = min * m;
+                ScaleMinK4(j + 1, x[i].Scales, out sc, out m);
+                float d2 = d * sc, m2 = min * m;
+                for (int l = 0; l < 32; l++) *y++ = d1 * (q[l] & 0xF) - m1;
+                for (int l = 0; l < 32; l++) *y++ = d2 * (q[l] >> 4) - m2;
+            }
+        }
+    }
+
+    private static void Q5K(Q5KBlock* x, float* y, int n)
+    {
+        for (int i = 0; i < n / QK.K; i++)
+        {
+            float d = Fp16.ToSingle(x[i].D), min = Fp16.ToSingle(x[i].DMin);
+            byte* ql = x[i].Qs;
+            byte* qh = x[i].Qh;
+            int u1 = 1, u2 = 2;
+            for (int j = 0; j < 8; j += 2, ql += 32, u1 <<= 2, u2 <<= 2)
+            {
+                ScaleMinK4(j, x[i].Scales, out int sc, out int m);
+                float d1 = d * sc, m1 = min * m;
+                ScaleMinK4(j + 1, x[i].Scales, out sc, out m);
+                float d2 = d * sc, m2 = min * m;
+                for (int l = 0; l < 32; l++) *y++ = d1 * ((ql[l] & 0xF) + ((qh[l] & u1) != 0 ? 16 : 0)) - m1;
+                for (int l = 0; l < 32; l++) *y++ = d2 * ((ql[l] >> 4) + ((qh[l] & u2) != 0 ? 16 : 0)) - m2;
+            }
+        }
+    }
+
+    private static void Q6K(Q6KBlock* x, float* y, int n)
+    {
+        for (int i = 0; i < n / QK.K; i++)
+        {
+            float d = Fp16.ToSingle(x[i].D);
+            byte* ql = x[i].Ql;
+            byte* qh = x[i].Qh;
+            sbyte* sc = x[i].Scales;
+            for (int half = 0; half < 2; half++, y += 128, ql += 64, qh += 32, sc += 8)
+            {
+                for (int l = 0; l < 32; l++)
+                {
+                    int s = l / 16;
+                    int q1 = ((ql[l] & 0xF) | (((qh[l] >> 0) & 3) << 4)) - 32;
+                    int q2 = ((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) - 32;
+                    int q3 = ((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
+                    int q4 = ((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
+                    // (d · sc) · q, evaluated left to right as ggml writes it
+                    y[l] = d * sc[s] * q1;
+                    y[l + 32] = d * sc[s + 2] * q2;
+                    y[l + 64] = d * sc[s + 4] * q3;
+                    y[l + 96] = d * sc[s + 6] * q4;
+                }
+            }
+        }
+    }
+
+    private static void Q8K(Q8KBlock* x, float* y, int n)
+    {
+        for (int i = 0; i < n / QK.K; i++, y += 256)
+            for (int j = 0; j < 256; j++) y[j] = x[i].D * x[i].Qs[j];
+    }
+}

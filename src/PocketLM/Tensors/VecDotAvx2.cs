@@ -1,0 +1,463 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace PocketLM.Tensors;
+
+/// <summary>
+/// AVX2 + FMA dot kernels. Each one computes the same integer lanes and the same fused float steps as
+/// <see cref="VecDotScalar"/> (and as llama.cpp's AVX2 code), so results are bit-identical to the scalar reference.
+/// Callers must check <see cref="IsSupported"/>.
+/// </summary>
+[SkipLocalsInit]
+internal static unsafe class VecDotAvx2
+{
+    public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
+
+    /// <summary>The AVX2 kernel for a weight type, or null where only the scalar one exists.</summary>
+    public static delegate*<byte*, byte*, int, float> For(GgmlType weight) => weight switch
+    {
+        GgmlType.F32 => &F32, GgmlType.F16 => &F16, GgmlType.BF16 => &BF16,
+        GgmlType.Q8_0 => &Q8_0, GgmlType.Q4_0 => &Q4_0, GgmlType.Q4_1 => &Q4_1, GgmlType.Q5_0 => &Q5_0, GgmlType.Q5_1 => &Q5_1,
+        GgmlType.Q2_K => &Q2K, GgmlType.Q3_K => &Q3K, GgmlType.Q4_K => &Q4K, GgmlType.Q5_K => &Q5K, GgmlType.Q6_K => &Q6K,
+        _ => null,
+    };
+
+    // ---- helpers ----
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Hsum(Vector256<float> v)
+    {
+        Vector128<float> r = Sse.Add(v.GetUpper(), v.GetLower());
+        r = Sse.Add(r, Sse.MoveHighToLow(r, r));
+        r = Sse.AddScalar(r, Sse3.MoveHighAndDuplicate(r));
+        return r.ToScalar();
+    }
+
+    /// <summary>Signed int8 dot in 8 int32 lanes (lane k: bytes 4k..4k+3) via |x|·sign(y,x), as ggml's mul_sum_i8_pairs_float.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> MulSumI8(Vector256<sbyte> x, Vector256<sbyte> y)
+    {
+        Vector256<short> dot = Avx2.MultiplyAddAdjacent(Avx2.Sign(x, x).AsByte(), Avx2.Sign(y, x));
+        return Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(dot, Vector256.Create((short)1)));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> MulSumU8(Vector256<byte> x, Vector256<sbyte> y) =>
+        Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, y), Vector256.Create((short)1)));
+
+    /// <summary>16 bytes of nibbles → 32 bytes: low nibbles (elements 0–15) then high nibbles (16–31).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> Nibbles(byte* p)
+    {
+        Vector128<byte> t = Sse2.LoadVector128(p);
+        Vector128<byte> hi = Sse2.ShiftRightLogical(t.AsUInt16(), 4).AsByte();
+        return Vector256.Create(t, hi) & Vector256.Create((byte)0xF);
+    }
+
+    /// <summary>32 bits → 32 bytes of 0xFF (bit set) or 0x00.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> BitsToBytes(byte* p)
+    {
+        uint bits = Unsafe.ReadUnaligned<uint>(p);
+        Vector256<byte> spread = Avx2.Shuffle(Vector256.Create(bits).AsByte(),
+            Vector256.Create(0x0000000000000000UL, 0x0101010101010101UL, 0x0202020202020202UL, 0x0303030303030303UL).AsByte());
+        Vector256<byte> bit = Vector256.Create(0x8040201008040201UL).AsByte();
+        return Avx2.CompareEqual(spread & bit, bit);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> Load32(byte* p) => Avx.LoadVector256(p);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<sbyte> Load32(sbyte* p) => Avx.LoadVector256(p);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> Srl(Vector256<byte> v, [ConstantExpected] byte s) => Avx2.ShiftRightLogical(v.AsUInt16(), s).AsByte();
+
+    /// <summary>Shift by a count known only at run time (vpsrlw with the count in a register).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> SrlVar(Vector256<byte> v, int s) => Avx2.ShiftRightLogical(v.AsUInt16(), Vector128.CreateScalar((ushort)s)).AsByte();
+
+    /// <summary>Two 16-bit scales: lanes 0–7 get <paramref name="a"/>, 8–15 get <paramref name="b"/> (one per 16 elements).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<short> Scales2(int a, int b) => Vector256.Create(Vector128.Create((short)a), Vector128.Create((short)b));
+
+    // ---- 32-element formats ----
+
+    public static float Q8_0(byte* vx, byte* vy, int n)
+    {
+        var x = (Q8_0Block*)vx; var y = (Q8_0Block*)vy;
+        Vector256<float> acc = Vector256<float>.Zero;
+        for (int ib = 0; ib < n / 32; ib++)
+        {
+            var d = Vector256.Create(Fp16.ToSingle(x[ib].D) * Fp16.ToSingle(y[ib].D));
+            acc = Fma.MultiplyAdd(d, MulSumI8(Load32(x[ib].Qs), Load32(y[ib].Qs)), acc);
+        }
+        return Hsum(acc);
+    }
+
+    /// <summary>Four consecutive Q8_0 rows against one activation row: each activation block is loaded once for four rows.</summary>
+    public static void Q8_0x4(byte* w, long rowBytes, byte* vy, int n, float* dst, long dstStride)
+    {
+        var x0 = (Q8_0Block*)w; var x1 = (Q8_0Block*)(w + rowBytes); var x2 = (Q8_0Block*)(w + 2 * rowBytes); var x3 = (Q8_0Block*)(w + 3 * rowBytes);
+        var y = (Q8_0Block*)vy;
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        for (int ib = 0; ib < n / 32; ib++)
+        {
+            float dy = Fp16.ToSingle(y[ib].D);
+            Vector256<sbyte> qy = Load32(y[ib].Qs);
+            a0 = Fma.MultiplyAdd(Vector256.Create(Fp16.ToSingle(x0[ib].D) * dy), MulSumI8(Load32(x0[ib].Qs), qy), a0);
+            a1 = Fma.MultiplyAdd(Vector256.Create(Fp16.ToSingle(x1[ib].D) * dy), MulSumI8(Load32(x1[ib].Qs), qy), a1);
+            a2 = Fma.MultiplyAdd(Vector256.Create(Fp16.ToSingle(x2[ib].D) * dy), MulSumI8(Load32(x2[ib].Qs), qy), a2);
+            a3 = Fma.MultiplyAdd(Vector256.Create(Fp16.ToSingle(x3[ib].D) * dy), MulSumI8(Load32(x3[ib].Qs), qy), a3);
+        }
+        dst[0] = Hsum(a0); dst[dstStride] = Hsum(a1); dst[2 * dstStride] = Hsum(a2); dst[3 * dstStride] = Hsum(a3);
+    }
+
+    public static float Q4_0(byte* vx, byte* vy, int n)
+    {
+        var x = (Q4_0Block*)vx; var y = (Q8_0Block*)vy;
+        Vector256<float> acc = Vector256<float>.Zero;
+        var off = Vector256.Create((byte)8);
+        for (int ib = 0; ib < n / 32; ib++)
+        {
+            var d = Vector256.Create(Fp16.ToSingle(x[ib].D) * Fp16.ToSingle(y[ib].D));
+            Vector256<sbyte> qx = (Nibbles(x[ib].Qs) - off).AsSByte();
+            acc = Fma.MultiplyAdd(d, MulSumI8(qx, Load32(y[ib].Qs)), acc);
+        }
+        return Hsum(acc);
+    }
+
+    /// <summary>Four consecutive Q4_0 rows against one activation row.</summary>
+    public static void Q4_0x4(byte* w, long rowBytes, byte* vy, int n, float* dst, long dstStride)
+    {
+        var x0 = (Q4_0Block*)w; var x1 = (Q4_0Block*)(w + rowBytes); var x2 = (Q4_0Block*)(w + 2 * rowBytes); var x3 = (Q4_0Block*)(w + 3 * rowBytes);
+        var y = (Q8_0Block*)vy;
+        var off = Vector256.Create((byte)8);
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        for (int ib = 0; ib < n / 32; ib++)
+        {
+            float dy = Fp16.ToSingle(y[ib].D);
+            Vector256<sbyte> qy = Load32(y[ib].Qs);
+            a0 = Fma.MultiplyAdd(Vector256.Create(Fp16.ToSingle(x0[ib].D) * dy), MulSumI8((Nibbles(x0[ib].Qs) - off).AsSByte(), qy), a0);
+            a1 = Fma.MultiplyAdd(Vector256.Create(Fp16.ToSingle(x1[ib].D) * dy), MulSumI8((Nibbles(x1[ib].Qs) - off).AsSByte(), qy), a1);
+            a2 = Fma.MultiplyAdd(Vector256.Create(Fp16.ToSingle(x2[ib].D) * dy), MulSumI8((Nibbles(x2[ib].Qs) - off).AsSByte(), qy), a2);
+            a3 = Fma.MultiplyAdd(Vector256.Create(Fp16.ToSingle(x3[ib].D) * dy), MulSumI8((Nibbles(x3[ib].Qs) - off).AsSByte(), qy), a3);
+        }
+        dst[0] = Hsum(a0); dst[dstStride] = Hsum(a1); dst[2 * dstStride] = Hsum(a2); dst[3 * dstStride] = Hsum(a3);
+    }
+
+    public static float Q5_0(byte* vx, byte* vy, int n)
+    {
+        var x = (Q5_0Block*)vx; var y = (Q8_0Block*)vy;
+        Vector256<float> acc = Vector256<float>.Zero;
+        var f0 = Vector256.Create((byte)0xF0);
+        for (int ib = 0; ib < n / 32; ib++)
+        {
+            var d = Vector256.Create(Fp16.ToSingle(x[ib].D) * Fp16.ToSingle(y[ib].D));
+            // value − 16 as a signed byte: nibble | 0xF0 where the 5th bit is clear
+            Vector256<sbyte> qx = (Nibbles(x[ib].Qs) | Avx2.AndNot(BitsToBytes(x[ib].Qh), f0)).AsSByte();
+            acc = Fma.MultiplyAdd(d, MulSumI8(qx, Load32(y[ib].Qs)), acc);
+        }
+        return Hsum(acc);
+    }
+
+    public static float Q4_1(byte* vx, byte* vy, int n)
+    {
+        var x = (Q4_1Block*)vx; var y = (Q8_1Block*)vy;
+        Vector256<float> acc = Vector256<float>.Zero;
+        float summs = 0;
+        for (int ib = 0; ib < n / 32; ib++)
+        {
+            summs = MathF.FusedMultiplyAdd(Fp16.ToSingle(x[ib].M), Fp16.ToSingle(y[ib].S), summs);
+            var d = Vector256.Create(Fp16.ToSingle(x[ib].D) * Fp16.ToSingle(y[ib].D));
+            acc = Fma.MultiplyAdd(d, MulSumU8(Nibbles(x[ib].Qs), Load32(y[ib].Qs)), acc);
+        }
+        return Hsum(acc) + summs;
+    }
+
+    public static float Q5_1(byte* vx, byte* vy, int n)
+    {
+        var x = (Q5_1Block*)vx; var y = (Q8_1Block*)vy;
+        Vector256<float> acc = Vector256<float>.Zero;
+        float summs = 0;
+        var b4 = Vector256.Create((byte)0x10);
+        for (int ib = 0; ib < n / 32; ib++)
+        {
+            summs = MathF.FusedMultiplyAdd(Fp16.ToSingle(x[ib].M), Fp16.ToSingle(y[ib].S), summs);
+            var d = Vector256.Create(Fp16.ToSingle(x[ib].D) * Fp16.ToSingle(y[ib].D));
+            Vector256<byte> qx = Nibbles(x[ib].Qs) | (BitsToBytes(x[ib].Qh) & b4);
+            acc = Fma.MultiplyAdd(d, MulSumU8(qx, Load32(y[ib].Qs)), acc);
+        }
+        return Hsum(acc) + summs;
+    }
+
+    // ---- k-quants ----
+
+    public static float Q2K(byte* vx, byte* vy, int n)
+    {
+        var x = (Q2KBlock*)vx; var y = (Q8KBlock*)vy;
+        Vector256<float> acc = Vector256<float>.Zero;
+        var m3 = Vector256.Create((byte)3);
+        var m4 = Vector128.Create((byte)0xF);
+        for (int i = 0; i < n / QK.K; i++)
+        {
+            float d = y[i].D * Fp16.ToSingle(x[i].D);
+            float dmin = -y[i].D * Fp16.ToSingle(x[i].DMin);
+            byte* sc = x[i].Scales;
+            Vector128<byte> ms = Sse2.LoadVector128(sc);
+            Vector256<short> mins = Avx2.ConvertToVector256Int16(Sse2.ShiftRightLogical(ms.AsUInt16(), 4).AsByte() & m4);
+            Vector256<int> prod = Avx2.MultiplyAddAdjacent(mins, Avx.LoadVector256(y[i].BSums));
+            acc = Fma.MultiplyAdd(Vector256.Create(dmin), Avx.ConvertToVector256Single(prod), acc);
+            Vector256<int> sumi = Vector256<int>.Zero;
+            for (int c = 0; c < 2; c++)
+            {
+                Vector256<byte> q2 = Load32(x[i].Qs + 32 * c);
+                sbyte* q8 = y[i].Qs + 128 * c;
+                for (int sh = 0; sh < 4; sh++)
+                {
+                    Vector256<short> p = Avx2.MultiplyAddAdjacent(SrlVar(q2, 2 * sh) & m3, Load32(q8 + 32 * sh));
+                    sumi += Avx2.MultiplyAddAdjacent(Scales2(sc[8 * c + 2 * sh] & 0xF, sc[8 * c + 2 * sh + 1] & 0xF), p);
+                }
+            }
+            acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi), acc);
+        }
+        return Hsum(acc);
+    }
+
+    public static float Q3K(byte* vx, byte* vy, int n)
+    {
+        var x = (Q3KBlock*)vx; var y = (Q8KBlock*)vy;
+        Vector256<float> acc = Vector256<float>.Zero;
+        var m3 = Vector256.Create((byte)3);
+        var four = Vector256.Create((byte)4);
+        sbyte* scales = stackalloc sbyte[16];
+        for (int i = 0; i < n / QK.K; i++)
+        {
+            float d = y[i].D * Fp16.ToSingle(x[i].D);
+            Dequantize.UnpackQ3KScales(x[i].Scales, scales);
+            Vector256<byte> hbits = Load32(x[i].HMask);
+            Vector256<int> sumi = Vector256<int>.Zero;
+            for (int c = 0; c < 2; c++)
+            {
+                Vector256<byte> q3 = Load32(x[i].Qs + 32 * c);
+                sbyte* q8 = y[i].Qs + 128 * c;
+                for (int sh = 0; sh < 4; sh++)
+                {
+                    var mask = Vector256.Create((byte)(1 << (4 * c + sh)));
+                    Vector256<byte> low = SrlVar(q3, 2 * sh) & m3;
+                    Vector256<byte> minus4 = Avx2.AndNot(Avx2.CompareEqual(hbits & mask, mask), four); // 4 where the high bit is clear
+                    Vector256<sbyte> q8v = Load32(q8 + 32 * sh);
+                    Vector256<short> p = Avx2.MultiplyAddAdjacent(low, q8v) - Avx2.MultiplyAddAdjacent(minus4, q8v);
+                    sumi += Avx2.MultiplyAddAdjacent(Scales2(scales[8 * c + 2 * sh], scales[8 * c + 2 * sh + 1]), p);
+                }
+            }
+            acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi), acc);
+        }
+        return Hsum(acc);
+    }
+
+    /// <summary>ggml's utmp shuffle of Q4_K/Q5_K's packed 6-bit values: 8 scales then 8 mins, one byte each.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> ScalesAndMins(byte* packed)
+    {
+        const uint kmask1 = 0x3f3f3f3f, kmask2 = 0x0f0f0f0f, kmask3 = 0x03030303;
+        uint u0 = Unsafe.ReadUnaligned<uint>(packed), u1 = Unsafe.ReadUnaligned<uint>(packed + 4), u2 = Unsafe.ReadUnaligned<uint>(packed + 8);
+        uint u3 = ((u2 >> 4) & kmask2) | (((u1 >> 6) & kmask3) << 4);
+        uint m0 = u1 & kmask1;
+        u1 = (u2 & kmask2) | (((u0 >> 6) & kmask3) << 4);
+        u0 &= kmask1;
+        return Vector128.Create(u0, u1, m0, u3).AsByte();
+    }
+
+    /// <summary>Σ min·bsum in ggml's four lanes: hadd of bsum pairs, then madd with the mins.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<int> MinProducts(Vector256<short> scalesAndMins16, short* bsums)
+    {
+        Vector256<short> q8sums = Avx.LoadVector256(bsums);
+        Vector128<short> q8s = Ssse3.HorizontalAdd(q8sums.GetLower(), q8sums.GetUpper());
+        return Sse2.MultiplyAddAdjacent(scalesAndMins16.GetUpper(), q8s);
+    }
+
+    public static float Q4K(byte* vx, byte* vy, int n)
+    {
+        var x = (Q4KBlock*)vx; var y = (Q8KBlock*)vy;
+        Vector256<float> acc = Vector256<float>.Zero;
+        Vector128<float> accm = Vector128<float>.Zero;
+        var m4 = Vector256.Create((byte)0xF);
+        byte* sm = stackalloc byte[16];
+        for (int i = 0; i < n / QK.K; i++)
+        {
+            float d = y[i].D * Fp16.ToSingle(x[i].D);
+            float dmin = -y[i].D * Fp16.ToSingle(x[i].DMin);
+            Vector128<byte> packed = ScalesAndMins(x[i].Scales);
+            Sse2.Store(sm, packed);
+            Vector256<short> sm16 = Avx2.ConvertToVector256Int16(packed);
+            accm = Fma.MultiplyAdd(Vector128.Create(dmin), Sse2.ConvertToVector128Single(MinProducts(sm16, y[i].BSums)), accm);
+            Vector256<int> sumi = Vector256<int>.Zero;
+            byte* q4 = x[i].Qs;
+            sbyte* q8 = y[i].Qs;
+            for (int j = 0; j < 4; j++, q4 += 32, q8 += 64)
+            {
+                Vector256<byte> bits = Load32(q4);
+                Vector256<short> pl = Avx2.MultiplyAddAdjacent(bits & m4, Load32(q8));
+                Vector256<short> ph = Avx2.MultiplyAddAdjacent(Srl(bits, 4) & m4, Load32(q8 + 32));
+                sumi += Avx2.MultiplyAddAdjacent(Vector256.Create((short)sm[2 * j]), pl)
+                      + Avx2.MultiplyAddAdjacent(Vector256.Create((short)sm[2 * j + 1]), ph);
+            }
+            acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi), acc);
+        }
+        accm = Sse.Add(accm, Sse.MoveHighToLow(accm, accm));
+        accm = Sse.AddScalar(accm, Sse3.MoveHighAndDuplicate(accm));
+        return Hsum(acc) + accm.ToScalar();
+    }
+
+    public static float Q5K(byte* vx, byte* vy, int n)
+    {
+        var x = (Q5KBlock*)vx; var y = (Q8KBlock*)vy;
+        Vector256<float> acc = Vector256<float>.Zero;
+        float summs = 0;
+        var m4 = Vector256.Create((byte)0xF);
+        var b4 = Vector256.Create((byte)0x10);
+        byte* sm = stackalloc byte[16];
+        for (int i = 0; i < n / QK.K; i++)
+        {
+            float d = y[i].D * Fp16.ToSingle(x[i].D);
+            float dmin = -y[i].D * Fp16.ToSingle(x[i].DMin);
+            Vector128<byte> packed = ScalesAndMins(x[i].Scales);
+            Sse2.Store(sm, packed);
+            Vector128<int> prod = MinProducts(Avx2.ConvertToVector256Int16(packed), y[i].BSums);
+            summs = MathF.FusedMultiplyAdd(dmin, prod.GetElement(0) + prod.GetElement(1) + prod.GetElement(2) + prod.GetElement(3), summs);
+            Vector256<byte> hbits = Load32(x[i].Qh);
+            Vector256<int> sumi = Vector256<int>.Zero;
+            byte* q5 = x[i].Qs;
+            sbyte* q8 = y[i].Qs;
+            for (int j = 0; j < 4; j++, q5 += 32, q8 += 64)
+            {
+                Vector256<byte> bits = Load32(q5);
+                var ml = Vector256.Create((byte)(1 << (2 * j)));
+                var mh = Vector256.Create((byte)(2 << (2 * j)));
+                Vector256<byte> lo = (bits & m4) | (Avx2.CompareEqual(hbits & ml, ml) & b4);
+                Vector256<byte> hi = (Srl(bits, 4) & m4) | (Avx2.CompareEqual(hbits & mh, mh) & b4);
+                sumi += Avx2.MultiplyAddAdjacent(Vector256.Create((short)sm[2 * j]), Avx2.MultiplyAddAdjacent(lo, Load32(q8)))
+                      + Avx2.MultiplyAddAdjacent(Vector256.Create((short)sm[2 * j + 1]), Avx2.MultiplyAddAdjacent(hi, Load32(q8 + 32)));
+            }
+            acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi), acc);
+        }
+        return Hsum(acc) + summs;
+    }
+
+    public static float Q6K(byte* vx, byte* vy, int n)
+    {
+        var x = (Q6KBlock*)vx; var y = (Q8KBlock*)vy;
+        Vector256<float> acc = Vector256<float>.Zero;
+        var m4 = Vector256.Create((byte)0xF);
+        var m3 = Vector256.Create((byte)3);
+        for (int i = 0; i < n / QK.K; i++)
+        {
+            float d = y[i].D * Fp16.ToSingle(x[i].D);
+            sbyte* sc = x[i].Scales;
+            // the −32 offset, applied once per block through the 16-element sums
+            Vector256<int> offset = Avx2.ShiftLeftLogical(
+                Avx2.MultiplyAddAdjacent(Avx.LoadVector256(y[i].BSums), Avx2.ConvertToVector256Int16(Sse2.LoadVector128(sc))), 5);
+            Vector256<int> sumi = Vector256<int>.Zero;
+            for (int c = 0; c < 2; c++)
+            {
+                Vector256<byte> l1 = Load32(x[i].Ql + 64 * c), l2 = Load32(x[i].Ql + 64 * c + 32), h = Load32(x[i].Qh + 32 * c);
+                sbyte* q8 = y[i].Qs + 128 * c;
+                sbyte* s = sc + 8 * c;
+                Vector256<byte> q0 = (l1 & m4) | Avx2.ShiftLeftLogical((h & m3).AsUInt16(), 4).AsByte();
+                Vector256<byte> q1 = (l2 & m4) | Avx2.ShiftLeftLogical((Srl(h, 2) & m3).AsUInt16(), 4).AsByte();
+                Vector256<byte> q2 = (Srl(l1, 4) & m4) | Avx2.ShiftLeftLogical((Srl(h, 4) & m3).AsUInt16(), 4).AsByte();
+                Vector256<byte> q3 = (Srl(l2, 4) & m4) | Avx2.ShiftLeftLogical((Srl(h, 6) & m3).AsUInt16(), 4).AsByte();
+                sumi += Avx2.MultiplyAddAdjacent(Scales2(s[0], s[1]), Avx2.MultiplyAddAdjacent(q0, Load32(q8)))
+                      + Avx2.MultiplyAddAdjacent(Scales2(s[2], s[3]), Avx2.MultiplyAddAdjacent(q1, Load32(q8 + 32)));
+                sumi += Avx2.MultiplyAddAdjacent(Scales2(s[4], s[5]), Avx2.MultiplyAddAdjacent(q2, Load32(q8 + 64)))
+                      + Avx2.MultiplyAddAdjacent(Scales2(s[6], s[7]), Avx2.MultiplyAddAdjacent(q3, Load32(q8 + 96)));
+            }
+            acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi - offset), acc);
+        }
+        return Hsum(acc);
+    }
+
+    // ---- float formats ----
+
+    /// <summary>8 halves → 8 floats, exactly: shift into float position and rescale the exponent by 2¹¹²; inf/NaN patched.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> HalfToSingle(ushort* p)
+    {
+        Vector256<int> h = Avx2.ConvertToVector256Int32(Sse2.LoadVector128(p));
+        Vector256<int> em = Avx2.ShiftLeftLogical(h & Vector256.Create(0x7fff), 13);
+        Vector256<float> f = Avx.Multiply(em.AsSingle(), Vector256.Create(BitConverter.Int32BitsToSingle(0x77800000)));
+        Vector256<float> infNan = Avx2.CompareEqual(h & Vector256.Create(0x7c00), Vector256.Create(0x7c00)).AsSingle();
+        f = Avx.BlendVariable(f, (em | Vector256.Create(0x7f800000)).AsSingle(), infNan);
+        return f | Avx2.ShiftLeftLogical(h & Vector256.Create(0x8000), 16).AsSingle();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Bf16ToSingle(ushort* p) =>
+        Avx2.ShiftLeftLogical(Avx2.ConvertToVector256Int32(Sse2.LoadVector128(p)), 16).AsSingle();
+
+    /// <summary>ggml's GGML_F32x8_REDUCE: (0+2) + (1+3), then (lane i + lane i+4) and two horizontal adds.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Reduce4(Vector256<float> s0, Vector256<float> s1, Vector256<float> s2, Vector256<float> s3)
+    {
+        Vector256<float> v = Avx.Add(Avx.Add(s0, s2), Avx.Add(s1, s3));
+        Vector128<float> t = Sse.Add(v.GetLower(), v.GetUpper());
+        t = Sse3.HorizontalAdd(t, t);
+        return Sse3.HorizontalAdd(t, t).ToScalar();
+    }
+
+    public static float F32(byte* vx, byte* vy, int n)
+    {
+        float* x = (float*)vx, y = (float*)vy;
+        Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
+        int np = n & ~31;
+        for (int i = 0; i < np; i += 32)
+        {
+            s0 = Fma.MultiplyAdd(Avx.LoadVector256(x + i), Avx.LoadVector256(y + i), s0);
+            s1 = Fma.MultiplyAdd(Avx.LoadVector256(x + i + 8), Avx.LoadVector256(y + i + 8), s1);
+            s2 = Fma.MultiplyAdd(Avx.LoadVector256(x + i + 16), Avx.LoadVector256(y + i + 16), s2);
+            s3 = Fma.MultiplyAdd(Avx.LoadVector256(x + i + 24), Avx.LoadVector256(y + i + 24), s3);
+        }
+        double sum = Reduce4(s0, s1, s2, s3);
+        for (int i = np; i < n; i++) sum += x[i] * y[i];
+        return (float)sum;
+    }
+
+    public static float F16(byte* vx, byte* vy, int n)
+    {
+        ushort* x = (ushort*)vx, y = (ushort*)vy;
+        Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
+        int np = n & ~31;
+        for (int i = 0; i < np; i += 32)
+        {
+            s0 = Fma.MultiplyAdd(HalfToSingle(x + i), HalfToSingle(y + i), s0);
+            s1 = Fma.MultiplyAdd(HalfToSingle(x + i + 8), HalfToSingle(y + i + 8), s1);
+            s2 = Fma.MultiplyAdd(HalfToSingle(x + i + 16), HalfToSingle(y + i + 16), s2);
+            s3 = Fma.MultiplyAdd(HalfToSingle(x + i + 24), HalfToSingle(y + i + 24), s3);
+        }
+        double sum = Reduce4(s0, s1, s2, s3);
+        for (int i = np; i < n; i++) sum += Fp16.ToSingle(x[i]) * Fp16.ToSingle(y[i]);
+        return (float)sum;
+    }
+
+    public static float BF16(byte* vx, byte* vy, int n)
+    {
+        ushort* x = (ushort*)vx, y = (ushort*)vy;
+        Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
+        int np = n & ~31;
+        for (int i = 0; i < np; i += 32)
+        {
+            s0 = Fma.MultiplyAdd(Bf16ToSingle(x + i), Bf16ToSingle(y + i), s0);
+            s1 = Fma.MultiplyAdd(Bf16ToSingle(x + i + 8), Bf16ToSingle(y + i + 8), s1);
+            s2 = Fma.MultiplyAdd(Bf16ToSingle(x + i + 16), Bf16ToSingle(y + i + 16), s2);
+            s3 = Fma.MultiplyAdd(Bf16ToSingle(x + i + 24), Bf16ToSingle(y + i + 24), s3);
+        }
+        double sum = Hsum(Avx.Add(Avx.Add(s0, s2), Avx.Add(s1, s3)));
+        for (int i = np; i < n; i++) sum += Fp16.Bf16ToSingle(x[i]) * Fp16.Bf16ToSingle(y[i]);
+        return (float)sum;
+    }
+}

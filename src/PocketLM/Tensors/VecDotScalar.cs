@@ -1,0 +1,387 @@
+using System.Runtime.CompilerServices;
+
+namespace PocketLM.Tensors;
+
+/// <summary>
+/// Plain scalar dot products of one weight row with one quantized activation row. They follow the lane structure of
+/// llama.cpp's AVX2 kernels (eight float accumulators, one per group of four consecutive products, updated with a fused
+/// multiply-add, then ggml's horizontal-sum order), so the scalar path and the SIMD path give the same bits, and both give
+/// llama.cpp's bits. Integer partial sums are exact, so only the float steps need care.
+/// </summary>
+[SkipLocalsInit]
+internal static unsafe class VecDotScalar
+{
+    /// <summary>The scalar kernel for a weight type, as a function pointer (weights, activations, n).</summary>
+    public static delegate*<byte*, byte*, int, float> For(GgmlType weight) => weight switch
+    {
+        GgmlType.F32 => &F32, GgmlType.F16 => &F16, GgmlType.BF16 => &BF16,
+        GgmlType.Q8_0 => &Q8_0, GgmlType.Q4_0 => &Q4_0, GgmlType.Q4_1 => &Q4_1, GgmlType.Q5_0 => &Q5_0, GgmlType.Q5_1 => &Q5_1,
+        GgmlType.Q2_K => &Q2K, GgmlType.Q3_K => &Q3K, GgmlType.Q4_K => &Q4K, GgmlType.Q5_K => &Q5K, GgmlType.Q6_K => &Q6K,
+        _ => throw new NotSupportedException($"No dot product for {weight} weights."),
+    };
+
+    public static float Dot(GgmlType weight, byte* w, byte* act, int n) => For(weight)(w, act, n);
+
+    /// <summary>ggml's hsum_float_8: (lane i + lane i+4), then (0+2) + (1+3).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float Hsum8(float* a)
+    {
+        float r0 = a[4] + a[0], r1 = a[5] + a[1], r2 = a[6] + a[2], r3 = a[7] + a[3];
+        return (r0 + r2) + (r1 + r3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Clear(float* a, int n) { for (int i = 0; i < n; i++) a[i] = 0; }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Clear(int* a, int n) { for (int i = 0; i < n; i++) a[i] = 0; }
+
+    // ---- 32-element formats against Q8_0 / Q8_1 ----
+
+    public static float Q8_0(byte* vx, byte* vy, int n)
+    {
+        var x = (Q8_0Block*)vx; var y = (Q8_0Block*)vy;
+        float* acc = stackalloc float[8]; Clear(acc, 8);
+        for (int ib = 0; ib < n / 32; ib++)
+        {
+            float d = Fp16.ToSingle(x[ib].D) * Fp16.ToSingle(y[ib].D);
+            for (int k = 0; k < 8; k++)
+            {
+                int s = 0;
+                for (int t = 4 * k; t < 4 * k + 4; t++) s += x[ib].Qs[t] * y[ib].Qs[t];
+                acc[k] = MathF.FusedMultiplyAdd(d, s, acc[k]);
+            }
+        }
+        return Hsum8(acc);
+    }
+
+    public static float Q4_0(byte* vx, byte* vy, int n)
+    {
+        var x = (Q4_0Block*)vx; var y = (Q8_0Block*)vy;
+        float* acc = stackalloc float[8]; Clear(acc, 8);
+        for (int ib = 0; ib < n / 32; ib++)
+        {
+            float d = Fp16.ToSingle(x[ib].D) * Fp16.ToSingle(y[ib].D);
+            for (int k = 0; k < 8; k++)
+            {
+                int s = 0;
+                for (int t = 4 * k; t < 4 * k + 4; t++)
+                {
+                    int q = t < 16 ? x[ib].Qs[t] & 0xF : x[ib].Qs[t - 16] >> 4;
+                    s += (q - 8) * y[ib].Qs[t];
+                }
+                acc[k] = MathF.FusedMultiplyAdd(d, s, acc[k]);
+            }
+        }
+        return Hsum8(acc);
+    }
+
+    public static float Q5_0(byte* vx, byte* vy, int n)
+    {
+        var x = (Q5_0Block*)vx; var y = (Q8_0Block*)vy;
+        float* acc = stackalloc float[8]; Clear(acc, 8);
+        for (int ib = 0; ib < n / 32; ib++)
+        {
+            float d = Fp16.ToSingle(x[ib].D) * Fp16.ToSingle(y[ib].D);
+            uint qh = Unsafe.ReadUnaligned<uint>(x[ib].Qh);
+            for (int k = 0; k < 8; k++)
+            {
+                int s = 0;
+                for (int t = 4 * k; t < 4 * k + 4; t++)
+                {
+                    int q = (t < 16 ? x[ib].Qs[t] & 0xF : x[ib].Qs[t - 16] >> 4) | (int)((qh >> t) & 1) << 4;
+                    s += (q - 16) * y[ib].Qs[t];
+                }
+                acc[k] = MathF.FusedMultiplyAdd(d, s, acc[k]);
+            }
+        }
+        return Hsum8(acc);
+    }
+
+    public static float Q4_1(byte* vx, byte* vy, int n)
+    {
+        var x = (Q4_1Block*)vx; var y = (Q8_1Block*)vy;
+        float* acc = stackalloc float[8]; Clear(acc, 8);
+        float summs = 0;
+        for (int ib = 0; ib < n / 32; ib++)
+        {
+            float d = Fp16.ToSingle(x[ib].D) * Fp16.ToSingle(y[ib].D);
+            summs = MathF.FusedMultiplyAdd(Fp16.ToSingle(x[ib].M), Fp16.ToSingle(y[ib].S), summs);
+            for (int k = 0; k < 8; k++)
+            {
+                int s = 0;
+                for (int t = 4 * k; t < 4 * k + 4; t++)
+                    s += (t < 16 ? x[ib].Qs[t] & 0xF : x[ib].Qs[t - 16] >> 4) * y[ib].Qs[t];
+                acc[k] = MathF.FusedMultiplyAdd(d, s, acc[k]);
+            }
+        }
+        return Hsum8(acc) + summs;
+    }
+
+    public static float Q5_1(byte* vx, byte* vy, int n)
+    {
+        var x = (Q5_1Block*)vx; var y = (Q8_1Block*)vy;
+        float* acc = stackalloc float[8]; Clear(acc, 8);
+        float summs = 0;
+        for (int ib = 0; ib < n / 32; ib++)
+        {
+            float d = Fp16.ToSingle(x[ib].D) * Fp16.ToSingle(y[ib].D);
+            summs = MathF.FusedMultiplyAdd(Fp16.ToSingle(x[ib].M), Fp16.ToSingle(y[ib].S), summs);
+            uint qh = Unsafe.ReadUnaligned<uint>(x[ib].Qh);
+            for (int k = 0; k < 8; k++)
+            {
+                int s = 0;
+                for (int t = 4 * k; t < 4 * k + 4; t++)
+                {
+                    int q = (t < 16 ? x[ib].Qs[t] & 0xF : x[ib].Qs[t - 16] >> 4) | (int)((qh >> t) & 1) << 4;
+                    s += q * y[ib].Qs[t];
+                }
+                acc[k] = MathF.FusedMultiplyAdd(d, s, acc[k]);
+            }
+        }
+        return Hsum8(acc) + summs;
+    }
+
+    // ---- k-quants against Q8_K ----
+    // In every k-quant kernel integer lane k of a 32-element group holds the products of elements 4k..4k+3 times that
+    // group's 16-element sub-block scale.
+
+    public static float Q2K(byte* vx, byte* vy, int n)
+    {
+        var x = (Q2KBlock*)vx; var y = (Q8KBlock*)vy;
+        float* acc = stackalloc float[8]; Clear(acc, 8);
+        int* lane = stackalloc int[8];
+        for (int i = 0; i < n / QK.K; i++)
+        {
+            float d = y[i].D * Fp16.ToSingle(x[i].D);
+            float dmin = -y[i].D * Fp16.ToSingle(x[i].DMin);
+            byte* sc = x[i].Scales;
+            for (int k = 0; k < 8; k++)
+            {
+                int prod = (sc[2 * k] >> 4) * y[i].BSums[2 * k] + (sc[2 * k + 1] >> 4) * y[i].BSums[2 * k + 1];
+                acc[k] = MathF.FusedMultiplyAdd(dmin, prod, acc[k]);
+            }
+            Clear(lane, 8);
+            for (int c = 0; c < 2; c++)
+                for (int sh = 0; sh < 4; sh++)
+                {
+                    sbyte* q8 = y[i].Qs + 128 * c + 32 * sh;
+                    byte* q2 = x[i].Qs + 32 * c;
+                    for (int k = 0; k < 8; k++)
+                    {
+                        int s = 0;
+                        for (int t = 4 * k; t < 4 * k + 4; t++) s += ((q2[t] >> (2 * sh)) & 3) * q8[t];
+                        lane[k] += (sc[8 * c + 2 * sh + (k >> 2)] & 0xF) * s;
+                    }
+                }
+            for (int k = 0; k < 8; k++) acc[k] = MathF.FusedMultiplyAdd(d, lane[k], acc[k]);
+        }
+        return Hsum8(acc);
+    }
+
+    public static float Q3K(byte* vx, byte* vy, int n)
+    {
+        var x = (Q3KBlock*)vx; var y = (Q8KBlock*)vy;
+        float* acc = stackalloc float[8]; Clear(acc, 8);
+        int* lane = stackalloc int[8];
+        sbyte* scales = stackalloc sbyte[16];
+        for (int i = 0; i < n / QK.K; i++)
+        {
+            float d = y[i].D * Fp16.ToSingle(x[i].D);
+            Dequantize.UnpackQ3KScales(x[i].Scales, scales);
+            Clear(lane, 8);
+            for (int c = 0; c < 2; c++)
+                for (int sh = 0; sh < 4; sh++)
+                {
+                    sbyte* q8 = y[i].Qs + 128 * c + 32 * sh;
+                    byte* q3 = x[i].Qs + 32 * c;
+                    int bit = 4 * c + sh;
+                    for (int k = 0; k < 8; k++)
+                    {
+                        int s = 0;
+                        for (int t = 4 * k; t < 4 * k + 4; t++)
+                            s += (((q3[t] >> (2 * sh)) & 3) - (((x[i].HMask[t] >> bit) & 1) != 0 ? 0 : 4)) * q8[t];
+                        lane[k] += scales[8 * c + 2 * sh + (k >> 2)] * s;
+                    }
+                }
+            for (int k = 0; k < 8; k++) acc[k] = MathF.FusedMultiplyAdd(d, lane[k], acc[k]);
+        }
+        return Hsum8(acc);
+    }
+
+    /// <summary>Scales (0–7) and mins (8–15) of a Q4_K/Q5_K block, as ggml's utmp shuffle lays them out.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ScalesAndMins(byte* packed, int* sm)
+    {
+        for (int j = 0; j < 8; j++)
+        {
+            Dequantize.ScaleMinK4(j, packed, out int s, out int m);
+            sm[j] = s; sm[8 + j] = m;
+        }
+    }
+
+    /// <summary>Σ min·bsum of a Q4_K/Q5_K block, in the four lanes of ggml's hadd/madd (lane k: sub-blocks 2k, 2k+1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int MinLane(int* sm, short* bsums, int k) =>
+        sm[8 + 2 * k] * (bsums[4 * k] + bsums[4 * k + 1]) + sm[8 + 2 * k + 1] * (bsums[4 * k + 2] + bsums[4 * k + 3]);
+
+    public static float Q4K(byte* vx, byte* vy, int n)
+    {
+        var x = (Q4KBlock*)vx; var y = (Q8KBlock*)vy;
+        float* acc = stackalloc float[8]; Clear(acc, 8);
+        float* accm = stackalloc float[4]; Clear(accm, 4);
+        int* lane = stackalloc int[8];
+        int* sm = stackalloc int[16];
+        for (int i = 0; i < n / QK.K; i++)
+        {
+            float d = y[i].D * Fp16.ToSingle(x[i].D);
+            float dmin = -y[i].D * Fp16.ToSingle(x[i].DMin);
+            ScalesAndMins(x[i].Scales, sm);
+            for (int k = 0; k < 4; k++) accm[k] = MathF.FusedMultiplyAdd(dmin, MinLane(sm, y[i].BSums, k), accm[k]);
+            Clear(lane, 8);
+            for (int j = 0; j < 4; j++)
+            {
+                byte* q4 = x[i].Qs + 32 * j;
+                sbyte* q8 = y[i].Qs + 64 * j;
+                for (int k = 0; k < 8; k++)
+                {
+                    int lo = 0, hi = 0;
+                    for (int t = 4 * k; t < 4 * k + 4; t++)
+                    {
+                        lo += (q4[t] & 0xF) * q8[t];
+                        hi += (q4[t] >> 4) * q8[t + 32];
+                    }
+                    lane[k] += sm[2 * j] * lo + sm[2 * j + 1] * hi;
+                }
+            }
+            for (int k = 0; k < 8; k++) acc[k] = MathF.FusedMultiplyAdd(d, lane[k], acc[k]);
+        }
+        return Hsum8(acc) + ((accm[0] + accm[2]) + (accm[1] + accm[3]));
+    }
+
+    public static float Q5K(byte* vx, byte* vy, int n)
+    {
+        var x = (Q5KBlock*)vx; var y = (Q8KBlock*)vy;
+        float* acc = stackalloc float[8]; Clear(acc, 8);
+        int* lane = stackalloc int[8];
+        int* sm = stackalloc int[16];
+        float summs = 0;
+        for (int i = 0; i < n / QK.K; i++)
+        {
+            float d = y[i].D * Fp16.ToSingle(x[i].D);
+            float dmin = -y[i].D * Fp16.ToSingle(x[i].DMin);
+            ScalesAndMins(x[i].Scales, sm);
+            int mins = 0;
+            for (int k = 0; k < 4; k++) mins += MinLane(sm, y[i].BSums, k);
+            summs = MathF.FusedMultiplyAdd(dmin, mins, summs);
+            Clear(lane, 8);
+            for (int j = 0; j < 4; j++)
+            {
+                byte* q5 = x[i].Qs + 32 * j;
+                sbyte* q8 = y[i].Qs + 64 * j;
+                for (int k = 0; k < 8; k++)
+                {
+                    int lo = 0, hi = 0;
+                    for (int t = 4 * k; t < 4 * k + 4; t++)
+                    {
+                        int h = x[i].Qh[t];
+                        lo += ((q5[t] & 0xF) | ((h >> (2 * j)) & 1) << 4) * q8[t];
+                        hi += ((q5[t] >> 4) | ((h >> (2 * j + 1)) & 1) << 4) * q8[t + 32];
+                    }
+                    lane[k] += sm[2 * j] * lo + sm[2 * j + 1] * hi;
+                }
+            }
+            for (int k = 0; k < 8; k++) acc[k] = MathF.FusedMultiplyAdd(d, lane[k], acc[k]);
+        }
+        return Hsum8(acc) + summs;
+    }
+
+    /// <remarks>llama.cpp's AVX2 kernel multiplies the unsigned 6-bit values and removes the −32 offset afterwards through
+    /// bsums (lane k: 32·(bsum[2k]·sc[2k] + bsum[2k+1]·sc[2k+1])), which moves the correction to other lanes than the
+    /// products it belongs to; we do the same so the float accumulation matches.</remarks>
+    public static float Q6K(byte* vx, byte* vy, int n)
+    {
+        var x = (Q6KBlock*)vx; var y = (Q8KBlock*)vy;
+        float* acc = stackalloc float[8]; Clear(acc, 8);
+        int* lane = stackalloc int[8];
+        for (int i = 0; i < n / QK.K; i++)
+        {
+            float d = y[i].D * Fp16.ToSingle(x[i].D);
+            for (int k = 0; k < 8; k++)
+                lane[k] = -32 * (y[i].BSums[2 * k] * x[i].Scales[2 * k] + y[i].BSums[2 * k + 1] * x[i].Scales[2 * k + 1]);
+            for (int c = 0; c < 2; c++)
+            {
+                byte* ql = x[i].Ql + 64 * c;
+                byte* qh = x[i].Qh + 32 * c;
+                sbyte* sc = x[i].Scales + 8 * c;
+                for (int p = 0; p < 4; p++)
+                {
+                    byte* lowSrc = ql + ((p & 1) != 0 ? 32 : 0);
+                    int lowShift = p >= 2 ? 4 : 0;
+                    sbyte* q8 = y[i].Qs + 128 * c + 32 * p;
+                    for (int k = 0; k < 8; k++)
+                    {
+                        int s = 0;
+                        for (int t = 4 * k; t < 4 * k + 4; t++)
+                            s += (((lowSrc[t] >> lowShift) & 0xF) | ((qh[t] >> (2 * p)) & 3) << 4) * q8[t];
+                        lane[k] += sc[2 * p + (k >> 2)] * s;
+                    }
+                }
+            }
+            for (int k = 0; k < 8; k++) acc[k] = MathF.FusedMultiplyAdd(d, lane[k], acc[k]);
+        }
+        return Hsum8(acc);
+    }
+
+    // ---- float formats ----
+    // ggml_vec_dot_f32/f16 on AVX: four 8-lane accumulators over steps of 32, reduced pairwise (0+2, 1+3, then 0+1), then
+    // (lane i + lane i+4) and two horizontal adds; the tail (n not a multiple of 32) is added in double.
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float Reduce32(float* s)
+    {
+        float* v = stackalloc float[8];
+        for (int l = 0; l < 8; l++) v[l] = (s[l] + s[16 + l]) + (s[8 + l] + s[24 + l]);
+        float t0 = v[0] + v[4], t1 = v[1] + v[5], t2 = v[2] + v[6], t3 = v[3] + v[7];
+        return (t0 + t1) + (t2 + t3);
+    }
+
+    public static float F32(byte* vx, byte* vy, int n)
+    {
+        float* x = (float*)vx, y = (float*)vy;
+        float* s = stackalloc float[32]; Clear(s, 32);
+        int np = n & ~31;
+        for (int i = 0; i < np; i += 32)
+            for (int j = 0; j < 32; j++) s[j] = MathF.FusedMultiplyAdd(x[i + j], y[i + j], s[j]);
+        double sum = Reduce32(s);
+        for (int i = np; i < n; i++) sum += x[i] * y[i];
+        return (float)sum;
+    }
+
+    public static float F16(byte* vx, byte* vy, int n)
+    {
+        ushort* x = (ushort*)vx, y = (ushort*)vy;
+        float* s = stackalloc float[32]; Clear(s, 32);
+        int np = n & ~31;
+        for (int i = 0; i < np; i += 32)
+            for (int j = 0; j < 32; j++) s[j] = MathF.FusedMultiplyAdd(Fp16.ToSingle(x[i + j]), Fp16.ToSingle(y[i + j]), s[j]);
+        double sum = Reduce32(s);
+        for (int i = np; i < n; i++) sum += Fp16.ToSingle(x[i]) * Fp16.ToSingle(y[i]);
+        return (float)sum;
+    }
+
+    /// <summary>ggml_vec_dot_bf16 on AVX2: four 8-lane accumulators, reduced (c0+c2)+(c1+c3), then hsum_float_8's order.</summary>
+    public static float BF16(byte* vx, byte* vy, int n)
+    {
+        ushort* x = (ushort*)vx, y = (ushort*)vy;
+        float* s = stackalloc float[32]; Clear(s, 32);
+        int np = n & ~31;
+        for (int i = 0; i < np; i += 32)
+            for (int j = 0; j < 32; j++) s[j] = MathF.FusedMultiplyAdd(Fp16.Bf16ToSingle(x[i + j]), Fp16.Bf16ToSingle(y[i + j]), s[j]);
+        float* v = stackalloc float[8];
+        for (int l = 0; l < 8; l++) v[l] = (s[l] + s[16 + l]) + (s[8 + l] + s[24 + l]);
+        double sum = Hsum8(v);
+        for (int i = np; i < n; i++) sum += Fp16.Bf16ToSingle(x[i]) * Fp16.Bf16ToSingle(y[i]);
+        return (float)sum;
+    }
+}

@@ -1,0 +1,45 @@
+using PocketLM.Tensors;
+using PocketLM.Tests.Oracle;
+using Xunit;
+
+namespace PocketLM.Tests.Tensors;
+
+public unsafe class ActivationQuantizerTests
+{
+    [Theory]
+    [InlineData(GgmlType.Q8_0)]
+    [InlineData(GgmlType.Q8_1)]
+    [InlineData(GgmlType.Q8_K)]
+    [InlineData(GgmlType.F16)]
+    [InlineData(GgmlType.BF16)]
+    public void SameBytesAsLlamaCppCpuBackend(GgmlType type)
+    {
+        if (!GgmlNative.Available) return;
+        var rng = new Random(99 + (int)type);
+        const int n = 4096;
+        for (int round = 0; round < 4; round++)
+        {
+            float[] x = TestData.Floats(rng, n, round == 0 ? 1f : MathF.Pow(10, rng.Next(-4, 4)));
+            if (round == 3) Array.Clear(x, 0, 512); // all-zero blocks
+            int bytes = (int)GgmlTypeInfo.RowBytes(type, n);
+            var ours = new byte[bytes];
+            var theirs = new byte[bytes];
+            ActivationQuantizer.Row(type, x, ours);
+            fixed (float* px = x)
+            fixed (byte* t = theirs)
+                GgmlNative.QuantizeActivations(type, px, t, n);
+            if (type == GgmlType.Q8_K && round == 3)
+                for (int b = 0; b < 2; b++) Array.Clear(theirs, b * 292 + 260, 32); // ggml leaves bsums of zero blocks unset
+            Assert.Equal(theirs, ours);
+        }
+    }
+
+    [Fact]
+    public void NearestIntRoundsTiesToEven()
+    {
+        Assert.Equal(2, ActivationQuantizer.NearestInt(2.5f));
+        Assert.Equal(4, ActivationQuantizer.NearestInt(3.5f));
+        Assert.Equal(-2, ActivationQuantizer.NearestInt(-2.5f));
+        Assert.Equal(-127, ActivationQuantizer.NearestInt(-127f));
+    }
+}

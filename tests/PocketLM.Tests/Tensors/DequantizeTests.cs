@@ -1,0 +1,67 @@
+using PocketLM.Tensors;
+using PocketLM.Tests.Oracle;
+using Xunit;
+
+namespace PocketLM.Tests.Tensors;
+
+public unsafe class DequantizeTests
+{
+    [Fact]
+    public void BlockStructsHaveGgmlSizes()
+    {
+        Assert.Equal(GgmlTypeInfo.BlockBytes(GgmlType.Q4_0), sizeof(Q4_0Block));
+        Assert.Equal(GgmlTypeInfo.BlockBytes(GgmlType.Q4_1), sizeof(Q4_1Block));
+        Assert.Equal(GgmlTypeInfo.BlockBytes(GgmlType.Q5_0), sizeof(Q5_0Block));
+        Assert.Equal(GgmlTypeInfo.BlockBytes(GgmlType.Q5_1), sizeof(Q5_1Block));
+        Assert.Equal(GgmlTypeInfo.BlockBytes(GgmlType.Q8_0), sizeof(Q8_0Block));
+        Assert.Equal(GgmlTypeInfo.BlockBytes(GgmlType.Q8_1), sizeof(Q8_1Block));
+        Assert.Equal(GgmlTypeInfo.BlockBytes(GgmlType.Q2_K), sizeof(Q2KBlock));
+        Assert.Equal(GgmlTypeInfo.BlockBytes(GgmlType.Q3_K), sizeof(Q3KBlock));
+        Assert.Equal(GgmlTypeInfo.BlockBytes(GgmlType.Q4_K), sizeof(Q4KBlock));
+        Assert.Equal(GgmlTypeInfo.BlockBytes(GgmlType.Q5_K), sizeof(Q5KBlock));
+        Assert.Equal(GgmlTypeInfo.BlockBytes(GgmlType.Q6_K), sizeof(Q6KBlock));
+        Assert.Equal(GgmlTypeInfo.BlockBytes(GgmlType.Q8_K), sizeof(Q8KBlock));
+    }
+
+    [Fact]
+    public void HalfConversionMatchesGgmlForAllValues()
+    {
+        if (!GgmlNative.Available) return;
+        var src = new ushort[65536];
+        for (int i = 0; i < src.Length; i++) src[i] = (ushort)i;
+        var ours = new float[65536];
+        var theirs = new float[65536];
+        fixed (ushort* s = src)
+        fixed (float* t = theirs)
+            GgmlNative.Dequantize(GgmlType.F16, (byte*)s, t, src.Length);
+        Dequantize.Row(GgmlType.F16, System.Runtime.InteropServices.MemoryMarshal.AsBytes(src.AsSpan()), ours);
+        for (int i = 0; i < src.Length; i++)
+            if (!(float.IsNaN(ours[i]) && float.IsNaN(theirs[i])))
+                Assert.True(BitConverter.SingleToInt32Bits(ours[i]) == BitConverter.SingleToInt32Bits(theirs[i]), $"half 0x{i:x4}: {ours[i]} vs {theirs[i]}");
+    }
+
+    [Theory]
+    [MemberData(nameof(TestData.AllWeightTypes), MemberType = typeof(TestData))]
+    public void BitExactWithGgml(GgmlType type)
+    {
+        if (!GgmlNative.Available) return;
+        var rng = new Random(1234 + (int)type);
+        const int n = 4096;
+        for (int round = 0; round < 2; round++)
+        {
+            byte[] row = TestData.WeightRow(type, rng, n);
+            if (round == 1 && GgmlTypeInfo.BlockSize(type) > 1) TestData.FuzzBlocks(type, rng, row);
+            var ours = new float[n];
+            var theirs = new float[n];
+            Dequantize.Row(type, row, ours);
+            if (type == GgmlType.F32) theirs = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(row).ToArray();
+            else
+                fixed (byte* r = row)
+                fixed (float* t = theirs)
+                    GgmlNative.Dequantize(type, r, t, n);
+            for (int i = 0; i < n; i++)
+                Assert.True(BitConverter.SingleToInt32Bits(ours[i]) == BitConverter.SingleToInt32Bits(theirs[i]),
+                    $"{type} round {round} element {i}: {ours[i]} vs ggml {theirs[i]}");
+        }
+    }
+}

@@ -1,0 +1,163 @@
+using System.Runtime.InteropServices;
+using PocketLM.Tensors;
+using Xunit;
+
+namespace PocketLM.Tests.Tensors;
+
+// One class: these tests flip the process-wide MatMul.UseSimd, so they must not run alongside each other.
+public unsafe class MatMulTests
+{
+    private sealed class Problem : IDisposable
+    {
+        public readonly byte* W;
+        public readonly float* X, Y;
+        public readonly WeightMatrix Matrix;
+        public readonly float[] Weights; // dequantized, row-major
+        public readonly float[] Input;
+
+        public Problem(GgmlType type, int rows, int cols, int batch, int seed)
+        {
+            var rng = new Random(seed);
+            long rb = GgmlTypeInfo.RowBytes(type, cols);
+            W = (byte*)NativeMemory.AlignedAlloc((nuint)(rb * rows), 64);
+            Weights = new float[(long)rows * cols];
+            for (int r = 0; r < rows; r++)
+            {
+                byte[] row = TestData.WeightRow(type, rng, cols);
+                row.CopyTo(new Span<byte>(W + r * rb, (int)rb));
+                Dequantize.Row(type, row, Weights.AsSpan(r * cols, cols));
+            }
+            Input = TestData.Floats(rng, cols * batch);
+            X = (float*)NativeMemory.AlignedAlloc((nuint)(Input.Length * 4), 64);
+            Input.CopyTo(new Span<float>(X, Input.Length));
+            Y = (float*)NativeMemory.AlignedAlloc((nuint)((long)rows * batch * 4), 64);
+            Matrix = new WeightMatrix(W, type, cols, rows);
+        }
+
+        public void Dispose()
+        {
+            NativeMemory.AlignedFree(W);
+            NativeMemory.AlignedFree(X);
+            NativeMemory.AlignedFree(Y);
+        }
+    }
+
+    /// <summary>x as the kernels see it: quantized to the vec_dot type and expanded back to floats.</summary>
+    private static float[] AsQuantized(GgmlType weight, float[] x, int cols)
+    {
+        GgmlType at = ActivationQuantizer.VecDotType(weight);
+        var result = new float[x.Length];
+        var buf = new byte[GgmlTypeInfo.RowBytes(at, cols)];
+        for (int b = 0; b < x.Length / cols; b++)
+        {
+            ActivationQuantizer.Row(at, x.AsSpan(b * cols, cols), buf);
+            Dequantize.Row(at, buf, result.AsSpan(b * cols, cols));
+        }
+        return result;
+    }
+
+    [Theory]
+    [MemberData(nameof(TestData.AllWeightTypes), MemberType = typeof(TestData))]
+    public void MatchesFloatReferenceAndScalarPath(GgmlType type)
+    {
+        const int rows = 37, cols = 512, batch = 3; // rows not a multiple of the chunk or of 4
+        using var p = new Problem(type, rows, cols, batch, 17 + (int)type);
+        using var ctx = new ComputeContext(2, cols, batch);
+        MatMul.Multiply(ctx, p.Matrix, p.X, p.Y, batch);
+        var fast = new Span<float>(p.Y, rows * batch).ToArray();
+        MatMul.MultiplyReference(p.Matrix, p.X, p.Y, batch);
+        var reference = new Span<float>(p.Y, rows * batch).ToArray();
+        float[] xq = AsQuantized(type, p.Input, cols);
+        for (int b = 0; b < batch; b++)
+            for (int r = 0; r < rows; r++)
+            {
+                double exact = 0, magnitude = 0, unquantized = 0;
+                for (int k = 0; k < cols; k++)
+                {
+                    double t = (double)p.Weights[r * cols + k] * xq[b * cols + k];
+                    exact += t;
+                    magnitude += Math.Abs(t);
+                    unquantized += (double)p.Weights[r * cols + k] * p.Input[b * cols + k];
+                }
+                int i = b * rows + r;
+                Assert.True(BitConverter.SingleToInt32Bits(fast[i]) == BitConverter.SingleToInt32Bits(reference[i]),
+                    $"{type} [{b},{r}]: pooled/SIMD {fast[i]} vs scalar reference {reference[i]}");
+                // Against dequantized weights times dequantized activations in double: only float rounding may differ —
+                // plus, for Q8_1, the block sum s that ggml stores as a half (≈2⁻¹¹ relative) to apply the weight minimum.
+                double tol = ActivationQuantizer.VecDotType(type) == GgmlType.Q8_1 ? 5e-3 : 1e-5; // m·s can be much larger than the row sum it cancels into
+                Assert.True(Math.Abs(fast[i] - exact) <= tol * magnitude + 1e-6,
+                    $"{type} [{b},{r}]: {fast[i]} vs float reference {exact} (Σ|w·x| = {magnitude})");
+                // And the activation quantization itself stays within what 8-bit (or half) activations allow.
+                Assert.True(Math.Abs(fast[i] - unquantized) <= 0.1 * magnitude + 1e-6,
+                    $"{type} [{b},{r}]: {fast[i]} vs unquantized {unquantized}");
+            }
+    }
+
+    [Theory]
+    [InlineData(GgmlType.Q8_0)]
+    [InlineData(GgmlType.Q4_K)]
+    [InlineData(GgmlType.F16)]
+    public void RunsWithSimdSwitchedOff(GgmlType type)
+    {
+        const int rows = 20, cols = 256, batch = 2;
+        using var p = new Problem(type, rows, cols, batch, 3);
+        using var ctx = new ComputeContext(2, cols, batch);
+        bool saved = MatMul.UseSimd;
+        try
+        {
+            MatMul.UseSimd = false;
+            MatMul.Multiply(ctx, p.Matrix, p.X, p.Y, batch);
+            var scalar = new Span<float>(p.Y, rows * batch).ToArray();
+            MatMul.UseSimd = saved;
+            MatMul.Multiply(ctx, p.Matrix, p.X, p.Y, batch);
+            Assert.Equal(scalar, new Span<float>(p.Y, rows * batch).ToArray());
+        }
+        finally
+        {
+            MatMul.UseSimd = saved;
+        }
+    }
+
+    [Fact]
+    public void MultiplyAllocatesNothing()
+    {
+        const int rows = 64, cols = 1024;
+        using var p = new Problem(GgmlType.Q4_K, rows, cols, 4, 8);
+        using var ctx = new ComputeContext(2, cols, 4);
+        for (int i = 0; i < 3; i++) // warm up: JIT, statics, first wake of the workers
+        {
+            MatMul.Multiply(ctx, p.Matrix, p.X, p.Y, 1);
+            MatMul.Multiply(ctx, p.Matrix, p.X, p.Y, 4);
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 50; i++)
+        {
+            MatMul.Multiply(ctx, p.Matrix, p.X, p.Y, 1);
+            MatMul.Multiply(ctx, p.Matrix, p.X, p.Y, 4);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void PoolCoversEveryItemOnce()
+    {
+        using var pool = new WorkerPool(3);
+        var work = new CountingWork(1000);
+        for (int round = 0; round < 200; round++)
+        {
+            Array.Clear(work.Hits);
+            pool.Run(work, round % 7 == 0 ? 1 : 1000);
+            int expected = round % 7 == 0 ? 1 : 1000;
+            for (int i = 0; i < 1000; i++) Assert.Equal(i < expected ? 1 : 0, work.Hits[i]);
+        }
+    }
+
+    private sealed class CountingWork(int n) : IParallelWork
+    {
+        public readonly int[] Hits = new int[n];
+        public void Execute(int start, int end, int thread)
+        {
+            for (int i = start; i < end; i++) Interlocked.Increment(ref Hits[i]);
+        }
+    }
+}
