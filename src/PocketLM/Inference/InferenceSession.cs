@@ -1,4 +1,5 @@
 using PocketLM.Models;
+using PocketLM.Tensors;
 
 namespace PocketLM.Inference;
 
@@ -10,6 +11,11 @@ public sealed record SessionOptions
     public int Threads { get; init; }
     /// <summary>Most tokens one forward pass processes; longer prompts run in chunks of this size.</summary>
     public int BatchSize { get; init; } = 512;
+    /// <summary>
+    /// KV cache element type: F16 (default, as llama.cpp: half the memory, and llama.cpp's flash-attention numerics) or
+    /// F32 (plain softmax attention in full precision, as llama.cpp with an F32 cache and flash attention off).
+    /// </summary>
+    public GgmlType KvCacheType { get; init; } = GgmlType.F16;
 }
 
 /// <summary>A prompt or generation that would not fit the session's context.</summary>
@@ -32,7 +38,7 @@ public sealed class InferenceSession : IDisposable
         if (options.ContextSize < 0) throw new ArgumentOutOfRangeException(nameof(options), "context size must be positive");
         int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
         int batch = Math.Clamp(options.BatchSize, 1, ctx);
-        _transformer = new Transformer(model.Config, model.Weights, ctx, batch, threads);
+        _transformer = new Transformer(model.Config, model.Weights, ctx, batch, threads, options.KvCacheType);
         _tokens.Capacity = ctx;
     }
 

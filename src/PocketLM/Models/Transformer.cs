@@ -30,7 +30,7 @@ public sealed unsafe class Transformer : IDisposable
     private float* _pattern;
     private long _patternFloats;
 
-    public Transformer(ModelConfig config, ModelWeights weights, int contextSize, int maxBatch, int threads)
+    public Transformer(ModelConfig config, ModelWeights weights, int contextSize, int maxBatch, int threads, GgmlType kvType = GgmlType.F16)
     {
         _c = config;
         _w = weights;
@@ -39,7 +39,7 @@ public sealed unsafe class Transformer : IDisposable
         int d = config.EmbeddingLength;
         int widest = Math.Max(Math.Max(d, config.FeedForwardLength), Math.Max(config.QueryWidth, config.HeadCount * config.ValueHeadDim));
         _ctx = new ComputeContext(threads, widest, maxBatch);
-        Cache = new KvCache(config.BlockCount, config.KvHeadCount, config.HeadDim, config.ValueHeadDim, contextSize);
+        Cache = new KvCache(config.BlockCount, config.KvHeadCount, config.HeadDim, config.ValueHeadDim, contextSize, kvType);
         _rope = new RopeTable(contextSize, config.RopeDimCount, config.RopeBase, config.RopeLinearScale, weights.RopeFreqs);
         Hooks = new HookRegistry(config.BlockCount);
 
@@ -168,13 +168,24 @@ public sealed unsafe class Transformer : IDisposable
     private void StoreKeysValues(int layer, int n, int start)
     {
         int hd = _c.HeadDim, vd = _c.ValueHeadDim;
+        bool half = Cache.ElementType == GgmlType.F16;
         for (int h = 0; h < _c.KvHeadCount; h++)
         {
-            float* keys = Cache.Keys(layer, h), values = Cache.Values(layer, h);
+            byte* keys = Cache.Keys(layer, h), values = Cache.Values(layer, h);
             for (int t = 0; t < n; t++)
             {
-                Buffer.MemoryCopy(_k + (long)t * _c.KeyWidth + h * hd, keys + (long)(start + t) * hd, hd * sizeof(float), hd * sizeof(float));
-                Buffer.MemoryCopy(_v + (long)t * _c.ValueWidth + h * vd, values + (long)(start + t) * vd, vd * sizeof(float), vd * sizeof(float));
+                float* k = _k + (long)t * _c.KeyWidth + h * hd, v = _v + (long)t * _c.ValueWidth + h * vd;
+                long kAt = (long)(start + t) * hd, vAt = (long)(start + t) * vd;
+                if (half)
+                {
+                    Attention.ToF16(k, (ushort*)keys + kAt, hd);
+                    Attention.ToF16(v, (ushort*)values + vAt, vd);
+                }
+                else
+                {
+                    Buffer.MemoryCopy(k, (float*)keys + kAt, hd * sizeof(float), hd * sizeof(float));
+                    Buffer.MemoryCopy(v, (float*)values + vAt, vd * sizeof(float), vd * sizeof(float));
+                }
             }
         }
     }
@@ -202,11 +213,12 @@ public sealed unsafe class Transformer : IDisposable
         if (wantPattern) Hooks.Fire(HookKind.Pattern, layer, _pattern, _c.HeadCount * n, keys, start);
     }
 
-    /// <summary>Causal attention of one (head, query) pair per work item: scores, softmax, weighted sum of values.</summary>
+    /// <summary>Causal attention of one (head, query) pair per work item, in the cache's numerics (see <see cref="Attention"/>).</summary>
     private sealed class AttentionWork : IParallelWork
     {
         private readonly Transformer _t;
         private readonly float*[] _scores;
+        private readonly ushort*[] _q16, _acc16;
         public int Layer, Tokens, Start;
         public float* Pattern;
 
@@ -214,7 +226,14 @@ public sealed unsafe class Transformer : IDisposable
         {
             _t = t;
             _scores = new float*[threads];
-            for (int i = 0; i < threads; i++) _scores[i] = t.Alloc(t.ContextSize);
+            _q16 = new ushort*[threads];
+            _acc16 = new ushort*[threads];
+            for (int i = 0; i < threads; i++)
+            {
+                _scores[i] = t.Alloc(t.ContextSize);
+                _q16[i] = (ushort*)t.Alloc(t._c.HeadDim);
+                _acc16[i] = (ushort*)t.Alloc(t._c.ValueHeadDim);
+            }
         }
 
         public void Execute(int begin, int end, int thread)
@@ -222,20 +241,26 @@ public sealed unsafe class Transformer : IDisposable
             var c = _t._c;
             int hd = c.HeadDim, vd = c.ValueHeadDim, group = c.HeadCount / c.KvHeadCount;
             float scale = 1.0f / MathF.Sqrt(hd);
+            bool half = _t.Cache.ElementType == GgmlType.F16;
             float* scores = _scores[thread];
             for (int item = begin; item < end; item++)
             {
                 int h = item / Tokens, t = item % Tokens;
-                int kvh = h / group, pos = Start + t, len = pos + 1;
+                int kvh = h / group, len = Start + t + 1;
                 float* q = _t._q + (long)t * c.QueryWidth + h * hd;
-                float* keys = _t.Cache.Keys(Layer, kvh), values = _t.Cache.Values(Layer, kvh);
-                for (int j = 0; j < len; j++) scores[j] = Ops.Dot(q, keys + (long)j * hd, hd) * scale;
-                Ops.Softmax(scores, len);
                 float* o = _t._attnOut + (long)t * c.HeadCount * vd + h * vd;
-                new Span<float>(o, vd).Clear();
-                for (int j = 0; j < len; j++) Ops.AddScaled(o, values + (long)j * vd, scores[j], vd);
-                if (Pattern != null)
-                    new Span<float>(scores, len).CopyTo(new Span<float>(Pattern + ((long)h * Tokens + t) * (Start + Tokens), len));
+                float* pattern = Pattern == null ? null : Pattern + ((long)h * Tokens + t) * (Start + Tokens);
+                if (half)
+                {
+                    Attention.ToF16(q, _q16[thread], hd);
+                    Attention.F16Online(_q16[thread], (ushort*)_t.Cache.Keys(Layer, kvh), (ushort*)_t.Cache.Values(Layer, kvh),
+                                        len, hd, vd, scale, o, _acc16[thread], pattern);
+                }
+                else
+                {
+                    Attention.F32(q, (float*)_t.Cache.Keys(Layer, kvh), (float*)_t.Cache.Values(Layer, kvh), len, hd, vd, scale, o, scores);
+                    if (pattern != null) new Span<float>(scores, len).CopyTo(new Span<float>(pattern, len));
+                }
             }
         }
     }

@@ -1,0 +1,94 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace PocketLM.Tensors;
+
+/// <summary>
+/// Causal attention of one query row against one head's cached keys and values, in the two numerics llama.cpp uses:
+/// <list type="bullet">
+/// <item><see cref="F32"/>: F32 cache, scores → softmax (double sum) → weighted sum, as ggml's soft_max + mul_mat path.</item>
+/// <item><see cref="F16Online"/>: F16 cache, llama.cpp's CPU flash-attention kernel (its default): the query rounded to
+/// F16, F16·F16 scores, an online softmax, and the value accumulator itself kept in F16 (rounded after every update).</item>
+/// </list>
+/// Each has a scalar reference; the SIMD versions must give identical bits (tests compare them).
+/// </summary>
+public static unsafe class Attention
+{
+    /// <summary>out[0..vd) = Σ_j softmax(q·k_j · scale)_j · v_j over j &lt; len. <paramref name="scores"/> holds len floats of scratch (left as the probabilities).</summary>
+    public static void F32(float* q, float* keys, float* values, int len, int hd, int vd, float scale, float* output, float* scores)
+    {
+        for (int j = 0; j < len; j++) scores[j] = Ops.Dot(q, keys + (long)j * hd, hd) * scale;
+        Ops.Softmax(scores, len);
+        new Span<float>(output, vd).Clear();
+        for (int j = 0; j < len; j++) Ops.AddScaled(output, values + (long)j * vd, scores[j], vd);
+    }
+
+    /// <summary>
+    /// llama.cpp's flash-attention numerics over an F16 cache. <paramref name="q16"/> is the query already rounded to F16,
+    /// <paramref name="acc"/> vd halves of scratch. When <paramref name="probabilities"/> is given it receives the final
+    /// softmax weights (recomputed from the scores; for inspection only).
+    /// </summary>
+    public static void F16Online(ushort* q16, ushort* keys, ushort* values, int len, int hd, int vd, float scale, float* output, ushort* acc,
+                                 float* probabilities = null, bool simd = true)
+    {
+        var dot = MatMul.Kernel(GgmlType.F16, simd);
+        new Span<ushort>(acc, vd).Clear();
+        float sum = 0, max = float.NegativeInfinity;
+        for (int j = 0; j < len; j++)
+        {
+            float s = dot((byte*)(keys + (long)j * hd), (byte*)q16, hd) * scale;
+            if (probabilities != null) probabilities[j] = s;
+            float ms = 1, vs = 1;
+            if (s > max)
+            {
+                float old = max;
+                max = s;
+                ms = MathF.Exp(old - max);
+                ScaleF16(acc, ms, vd, simd);
+            }
+            else vs = MathF.Exp(s - max);
+            MulAddF16(acc, values + (long)j * vd, vs, vd, simd);
+            sum = sum * ms + vs;
+        }
+        float inv = sum == 0 ? 0 : 1.0f / sum;
+        for (int d = 0; d < vd; d++) output[d] = Fp16.ToSingle(acc[d]) * inv;
+        if (probabilities != null)
+            for (int j = 0; j < len; j++) probabilities[j] = MathF.Exp(probabilities[j] - max) * inv;
+    }
+
+    /// <summary>y = f16(f32(y) · v), ggml_vec_scale_f16.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void ScaleF16(ushort* y, float v, int n, bool simd)
+    {
+        int i = 0;
+        if (simd && VecDotAvx2.IsSupported)
+        {
+            var vv = Vector256.Create(v);
+            for (; i + 8 <= n; i += 8) Fp16.FromSingle8(Fp16.ToSingle8(y + i) * vv, y + i);
+        }
+        for (; i < n; i++) y[i] = Fp16.FromSingle(Fp16.ToSingle(y[i]) * v);
+    }
+
+    /// <summary>y = f16(fma(f32(x), v, f32(y))), ggml_vec_mad_f16.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void MulAddF16(ushort* y, ushort* x, float v, int n, bool simd)
+    {
+        int i = 0;
+        if (simd && VecDotAvx2.IsSupported)
+        {
+            var vv = Vector256.Create(v);
+            for (; i + 8 <= n; i += 8)
+                Fp16.FromSingle8(System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(Fp16.ToSingle8(x + i), vv, Fp16.ToSingle8(y + i)), y + i);
+        }
+        for (; i < n; i++) y[i] = Fp16.FromSingle(MathF.FusedMultiplyAdd(Fp16.ToSingle(x[i]), v, Fp16.ToSingle(y[i])));
+    }
+
+    /// <summary>Rounds n floats to F16 (RNE), as ggml's fp32→fp16 conversion.</summary>
+    public static void ToF16(float* x, ushort* y, int n, bool simd = true)
+    {
+        int i = 0;
+        if (simd && VecDotAvx2.IsSupported)
+            for (; i + 8 <= n; i += 8) Fp16.FromSingle8(Vector256.Load(x + i), y + i);
+        for (; i < n; i++) y[i] = Fp16.FromSingle(x[i]);
+    }
+}

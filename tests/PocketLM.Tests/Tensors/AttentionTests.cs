@@ -1,0 +1,77 @@
+using System.Runtime.Intrinsics;
+using PocketLM.Tensors;
+using Xunit;
+
+namespace PocketLM.Tests.Tensors;
+
+public unsafe class AttentionTests
+{
+    [Fact]
+    public void VectorHalfConversionMatchesScalarBitForBit()
+    {
+        if (!Vector256.IsHardwareAccelerated || !System.Runtime.Intrinsics.X86.Avx2.IsSupported) return;
+        var rng = new Random(5);
+        var values = new List<float> { 0f, -0f, 1f, -1f, 65504f, 65519.99f, 65520f, 1e6f, -1e6f, float.PositiveInfinity, float.NegativeInfinity,
+                                       6.1e-5f, 5.96e-8f, 2.98e-8f, 2.99e-8f, 1e-10f, 0.000030517578f, 1.0009765625f, 1.00048828125f, 1.00146484375f };
+        for (int i = 0; i < 200000; i++)
+        {
+            float f = BitConverter.Int32BitsToSingle(rng.Next());
+            if (float.IsNaN(f)) continue;
+            values.Add(f);
+            values.Add((float)(rng.NextDouble() * 8 - 4));
+            values.Add((float)((rng.NextDouble() - 0.5) * 1e-4));
+        }
+        while (values.Count % 8 != 0) values.Add(0.5f);
+        var src = values.ToArray();
+        var dst = new ushort[src.Length];
+        fixed (float* s = src) fixed (ushort* d = dst)
+            for (int i = 0; i < src.Length; i += 8) Fp16.FromSingle8(Vector256.Load(s + i), d + i);
+        for (int i = 0; i < src.Length; i++)
+            Assert.True(Fp16.FromSingle(src[i]) == dst[i], $"{src[i]:R}: scalar {Fp16.FromSingle(src[i]):X4}, vector {dst[i]:X4}");
+    }
+
+    private static ushort[] RandomHalves(Random rng, int n) => Enumerable.Range(0, n).Select(_ => Fp16.FromSingle((float)(rng.NextDouble() * 2 - 1))).ToArray();
+
+    [Theory]
+    [InlineData(8, 8, 5)]
+    [InlineData(64, 64, 40)]
+    [InlineData(128, 128, 300)]
+    [InlineData(40, 24, 17)]
+    public void FlashAttentionSimdEqualsScalar(int hd, int vd, int len)
+    {
+        var rng = new Random(hd * 31 + len);
+        ushort[] q = RandomHalves(rng, hd), k = RandomHalves(rng, hd * len), v = RandomHalves(rng, vd * len);
+        var a = new float[vd]; var b = new float[vd];
+        var accA = new ushort[vd]; var accB = new ushort[vd];
+        var pa = new float[len]; var pb = new float[len];
+        fixed (ushort* pq = q, pk = k, pv = v, aa = accA, ab = accB)
+        fixed (float* oa = a, ob = b, ppa = pa, ppb = pb)
+        {
+            Attention.F16Online(pq, pk, pv, len, hd, vd, 0.3f, oa, aa, ppa, simd: true);
+            Attention.F16Online(pq, pk, pv, len, hd, vd, 0.3f, ob, ab, ppb, simd: false);
+        }
+        Assert.Equal(b, a);
+        Assert.Equal(1.0, pa.Sum(), 3);
+    }
+
+    [Fact]
+    public void FlashAttentionAgreesWithThePlainSoftmaxWithinHalfPrecision()
+    {
+        var rng = new Random(11);
+        int hd = 64, vd = 64, len = 50;
+        float[] q = Enumerable.Range(0, hd).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        float[] k = Enumerable.Range(0, hd * len).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        float[] v = Enumerable.Range(0, vd * len).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        var exact = new float[vd]; var approx = new float[vd];
+        var scores = new float[len];
+        ushort[] q16 = new ushort[hd], k16 = new ushort[hd * len], v16 = new ushort[vd * len], acc = new ushort[vd];
+        fixed (float* pq = q, pk = k, pv = v, pe = exact, pa = approx, ps = scores)
+        fixed (ushort* hq = q16, hk = k16, hv = v16, hacc = acc)
+        {
+            Attention.F32(pq, pk, pv, len, hd, vd, 0.125f, pe, ps);
+            Attention.ToF16(pq, hq, hd); Attention.ToF16(pk, hk, hd * len); Attention.ToF16(pv, hv, vd * len);
+            Attention.F16Online(hq, hk, hv, len, hd, vd, 0.125f, pa, hacc);
+        }
+        for (int d = 0; d < vd; d++) Assert.InRange(approx[d] - exact[d], -5e-3f, 5e-3f);
+    }
+}
