@@ -130,7 +130,7 @@ public sealed class ChatTemplate
         return res;
     }
 
-    private string RenderMessages(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt, string bos, string eos,
+    internal string RenderMessages(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt, string bos, string eos,
         IReadOnlyDictionary<string, object?>? variables, string? toolsJson, bool objectArguments)
     {
         ArgumentNullException.ThrowIfNull(messages);

@@ -83,10 +83,10 @@ internal static partial class Builtins
         ["integer"] = (v, _) => v is long,
         ["float"] = (v, _) => v is double,
         ["number"] = (v, _) => v is long or double or bool,
-        ["string"] = (v, _) => v is string,
+        ["string"] = (v, _) => v is string or Markup,
         ["mapping"] = (v, _) => v is PyDict,
-        ["iterable"] = (v, _) => v is PyList or PyDict or string or Undefined,
-        ["sequence"] = (v, _) => v is PyList or PyDict or string or Undefined,
+        ["iterable"] = (v, _) => v is PyList or PyDict or string or Markup or Undefined,
+        ["sequence"] = (v, _) => v is PyList or PyDict or string or Markup or Undefined,
         ["callable"] = (v, _) => v is PyFunc,
         ["odd"] = (v, _) => Py.ToInt(v, "odd test value") % 2 != 0,
         ["even"] = (v, _) => Py.ToInt(v, "even test value") % 2 == 0,
@@ -114,7 +114,7 @@ internal static partial class Builtins
         ["sameas"] = (v, a) => SameAs(v, a.Required(0, "other", "sameas")),
         ["lower"] = (v, _) => S(v) is { } s && s == s.ToLowerInvariant(),
         ["upper"] = (v, _) => S(v) is { } s && s == s.ToUpperInvariant(),
-        ["escaped"] = (_, _) => false,
+        ["escaped"] = (v, _) => v is Markup,
         ["filter"] = (v, _) => v is string s && Filters!.ContainsKey(s),
         ["test"] = (v, _) => v is string s && Tests!.ContainsKey(s),
     };
@@ -134,7 +134,7 @@ internal static partial class Builtins
     {
         ["abs"] = (_, v, _) => v switch
         {
-            long l => Math.Abs(l),
+            long l => (object)Math.Abs(l),
             double d => Math.Abs(d),
             bool b => b ? 1L : 0L,
             _ => throw Err($"bad operand type for abs(): '{Py.TypeName(v)}'"),
@@ -148,9 +148,9 @@ internal static partial class Builtins
         ["d"] = (_, v, a) => Default(v, a),
         ["default"] = (_, v, a) => Default(v, a),
         ["dictsort"] = (_, v, a) => DictSort(v, a),
-        ["e"] = (_, v, _) => HtmlEscape(S(v)),
-        ["escape"] = (_, v, _) => HtmlEscape(S(v)),
-        ["forceescape"] = (_, v, _) => HtmlEscape(S(v)),
+        ["e"] = (_, v, _) => new Markup(Py.Escape(v)),
+        ["escape"] = (_, v, _) => new Markup(Py.Escape(v)),
+        ["forceescape"] = (_, v, _) => new Markup(Py.Escape(S(v))),
         ["first"] = (_, v, _) => Py.Iterate(v).Take(1).ToList() is [var f] ? f : Undefined.Name("first"),
         ["last"] = (_, v, _) => Py.ToList(v) is { Count: > 0 } l ? l[^1] : Undefined.Name("last"),
         ["float"] = (_, v, a) => ToFloat(v, a.Get(0, "default", 0.0)),
@@ -175,11 +175,11 @@ internal static partial class Builtins
         ["title"] = (_, v, _) => JinjaTitle(S(v)),
         ["trim"] = (_, v, a) => Strip(S(v), a.Get(0, "chars"), true, true),
         ["string"] = (_, v, _) => S(v),
-        ["safe"] = (_, v, _) => v,
+        ["safe"] = (_, v, _) => v as Markup ?? new Markup(S(v)),
         ["pprint"] = (_, v, _) => Py.Repr(v),
         ["replace"] = (_, v, a) => Replace(S(v), S(a.Required(0, "old", "replace")), S(a.Required(1, "new", "replace")),
             a.Get(2, "count") is var n && n is not null ? Py.ToInt(n, "count") : -1),
-        ["reverse"] = (_, v, _) => v is string s ? new string(s.Reverse().ToArray()) : new PyList(Py.Iterate(v).Reverse()),
+        ["reverse"] = (_, v, _) => Py.Unwrap(v) is string s ? new string(s.Reverse().ToArray()) : new PyList(Py.Iterate(v).Reverse()),
         ["round"] = (_, v, a) => Round(v, a),
         ["map"] = (c, v, a) => Map(c, v, a),
         ["select"] = (c, v, a) => Select(c, v, a, false, true),
@@ -241,6 +241,7 @@ internal static partial class Builtins
         }
         else test = Py.Truthy;
         var res = new PyList();
+        if (!Py.Truthy(v)) return res; // Jinja: "if value: for item in value"
         foreach (var x in Py.Iterate(v))
             if (test(byAttr ? AttrGet(x, attr) : x) == keep) res.Add(x);
         return res;
@@ -249,6 +250,7 @@ internal static partial class Builtins
     private static PyList Map(Ctx c, object? v, CallArgs a)
     {
         var res = new PyList();
+        if (!Py.Truthy(v)) return res; // Jinja: "if value: for item in value"
         if (a.Pos.Count == 0 && a.TryGet(-1, "attribute", out var attr))
         {
             bool hasDefault = a.TryGet(-1, "default", out var dflt);
@@ -443,9 +445,6 @@ internal static partial class Builtins
         int sp = head.LastIndexOf(' ');
         return (sp >= 0 ? head[..sp] : head) + end;
     }
-
-    private static string HtmlEscape(string s) =>
-        s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("\"", "&#34;").Replace("'", "&#39;");
 
     private static string JinjaTitle(string s)
     {

@@ -50,7 +50,7 @@ internal static class Json
             case null: return null;
             case string or bool or long or double or PyList or PyDict or Namespace or PyFunc or Undefined: return v;
             case int or short or sbyte or byte or ushort or uint: return Convert.ToInt64(v, CultureInfo.InvariantCulture);
-            case ulong ul: return ul <= long.MaxValue ? (long)ul : (double)ul;
+            case ulong ul: return ul <= long.MaxValue ? (object)(long)ul : (double)ul;
             case float f: return (double)f;
             case decimal m: return (double)m;
             case char ch: return ch.ToString();
@@ -136,6 +136,7 @@ internal static class Json
             case long l: sb.Append(l.ToString(CultureInfo.InvariantCulture)); break;
             case double d: sb.Append(FloatJson(d)); break;
             case string s: WriteString(sb, s, ascii); break;
+            case Markup m: WriteString(sb, m.Value, ascii); break;
             case PyList list:
                 if (list.Count == 0) { sb.Append("[]"); break; }
                 sb.Append('[');

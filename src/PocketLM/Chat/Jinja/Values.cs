@@ -22,6 +22,13 @@ internal sealed class Undefined
     public static Undefined Attr(object? obj, string name) => new($"'{Py.TypeName(obj)} object' has no attribute '{name}'");
 }
 
+/// <summary>Jinja's Markup (from |safe or |escape): a str whose + escapes a plain str operand, as HF renders it.</summary>
+internal sealed class Markup(string value)
+{
+    public string Value { get; } = value;
+    public override string ToString() => Value;
+}
+
 internal sealed class PyList : List<object?>
 {
     public PyList() { }
@@ -133,6 +140,7 @@ internal static class Py
         long => "int",
         double => "float",
         string => "str",
+        Markup => "Markup",
         PyList l => l.IsTuple ? "tuple" : "list",
         PyDict => "dict",
         Namespace => "Namespace",
@@ -148,6 +156,7 @@ internal static class Py
         long l => l != 0,
         double d => d != 0,
         string s => s.Length > 0,
+        Markup m => m.Value.Length > 0,
         PyList l => l.Count > 0,
         PyDict d => d.Count > 0,
         _ => true,
@@ -176,9 +185,12 @@ internal static class Py
 
     // ---------------- str() and repr() ----------------
 
+    public static object? Unwrap(object? v) => v is Markup m ? m.Value : v;
+
     public static string Str(object? v) => v switch
     {
         string s => s,
+        Markup m => m.Value,
         null => "None",
         Undefined => "",
         bool b => b ? "True" : "False",
@@ -204,6 +216,11 @@ internal static class Py
                 break;
             case Undefined:
                 sb.Append("Undefined");
+                break;
+            case Markup m:
+                sb.Append("Markup(");
+                StrRepr(sb, m.Value);
+                sb.Append(')');
                 break;
             case PyList l:
                 sb.Append(l.IsTuple ? '(' : '[');
@@ -268,6 +285,10 @@ internal static class Py
     }
 
     /// <summary>Python's repr(float): shortest round-trip digits, exponent form below 1e-4 and from 1e16.</summary>
+    /// <summary>markupsafe.escape: Markup passes through, anything else is str()-ed and HTML-escaped.</summary>
+    public static string Escape(object? v) => v is Markup m ? m.Value
+        : Str(v).Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("\"", "&#34;").Replace("'", "&#39;");
+
     public static string FloatRepr(double d)
     {
         if (double.IsNaN(d)) return "nan";
@@ -310,6 +331,8 @@ internal static class Py
 
     public static bool Eq(object? a, object? b)
     {
+        a = Unwrap(a);
+        b = Unwrap(b);
         if (ReferenceEquals(a, b)) return true;
         switch (a)
         {
@@ -337,6 +360,8 @@ internal static class Py
     /// <summary>Ordering as Python's &lt;: numbers, strings, lists lexicographically; anything else is a TypeError.</summary>
     public static int Compare(object? a, object? b, string op = "<")
     {
+        a = Unwrap(a);
+        b = Unwrap(b);
         if (IsNumber(a) && IsNumber(b))
         {
             if (a is double || b is double) return ToDouble(a).CompareTo(ToDouble(b));
@@ -366,13 +391,15 @@ internal static class Py
 
     public static object? Add(object? a, object? b)
     {
+        if ((a is Markup || b is Markup) && a is string or Markup && b is string or Markup)
+            return new Markup(Escape(a) + Escape(b));
         if (a is string s && b is string t) return s + t;
         if (IsNumber(a) && IsNumber(b))
         {
             if (a is double || b is double) return ToDouble(a) + ToDouble(b);
             long x = AsInt(a)!.Value, y = AsInt(b)!.Value;
             long r = unchecked(x + y);
-            return ((x ^ r) & (y ^ r)) < 0 ? (double)x + y : r;
+            return ((x ^ r) & (y ^ r)) < 0 ? (object)((double)x + y) : r;
         }
         if (a is PyList l && b is PyList m && l.IsTuple == m.IsTuple)
         {
@@ -390,11 +417,13 @@ internal static class Py
         if (a is double || b is double) return ToDouble(a) - ToDouble(b);
         long x = AsInt(a)!.Value, y = AsInt(b)!.Value;
         long r = unchecked(x - y);
-        return ((x ^ y) & (x ^ r)) < 0 ? (double)x - y : r;
+        return ((x ^ y) & (x ^ r)) < 0 ? (object)((double)x - y) : r;
     }
 
     public static object? Mul(object? a, object? b)
     {
+        a = Unwrap(a);
+        b = Unwrap(b);
         if (IsNumber(a) && IsNumber(b))
         {
             if (a is double || b is double) return ToDouble(a) * ToDouble(b);
@@ -449,6 +478,7 @@ internal static class Py
 
     public static object? Mod(object? a, object? b)
     {
+        a = Unwrap(a);
         if (a is string fmt) return Builtins.PercentFormat(fmt, b);
         if (!IsNumber(a) || !IsNumber(b)) throw BadOperands("%", a, b);
         if (a is double || b is double)
@@ -492,7 +522,7 @@ internal static class Py
 
     public static object? Neg(object? a) => a switch
     {
-        long l => -l,
+        long l => (object)(-l),
         double d => -d,
         bool b => b ? -1L : 0L,
         Undefined u => throw new JinjaError(u.Hint),
@@ -501,7 +531,9 @@ internal static class Py
 
     // ---------------- containers ----------------
 
-    public static bool Contains(object? container, object? item) => container switch
+    public static bool Contains(object? container, object? item) => ContainsCore(Unwrap(container), Unwrap(item));
+
+    private static bool ContainsCore(object? container, object? item) => container switch
     {
         string s => item is string t ? s.Contains(t, StringComparison.Ordinal)
             : throw new JinjaError($"'in <string>' requires string as left operand, not {TypeName(item)}"),
@@ -512,7 +544,7 @@ internal static class Py
         _ => throw new JinjaError($"argument of type '{TypeName(container)}' is not iterable"),
     };
 
-    public static IEnumerable<object?> Iterate(object? v) => v switch
+    public static IEnumerable<object?> Iterate(object? v) => Unwrap(v) switch
     {
         PyList l => l,
         PyDict d => d.Keys,
@@ -523,7 +555,7 @@ internal static class Py
 
     public static List<object?> ToList(object? v) => v is PyList l ? l : Iterate(v).ToList();
 
-    public static long Len(object? v) => v switch
+    public static long Len(object? v) => Unwrap(v) switch
     {
         string s => s.Length,
         PyList l => l.Count,
@@ -534,6 +566,7 @@ internal static class Py
 
     public static object? GetAttr(object? obj, string name)
     {
+        obj = Unwrap(obj);
         switch (obj)
         {
             case PyDict d:
@@ -554,6 +587,8 @@ internal static class Py
 
     public static object? GetItem(object? obj, object? key)
     {
+        obj = Unwrap(obj);
+        key = Unwrap(key);
         switch (obj)
         {
             case PyDict d:
@@ -574,6 +609,7 @@ internal static class Py
 
     public static object? Slice(object? obj, object? start, object? stop, object? step)
     {
+        obj = Unwrap(obj);
         long? Opt(object? x) => x is null or Undefined ? null : ToInt(x, "slice indices");
         long? st = Opt(step);
         if (st == 0) throw new JinjaError("slice step cannot be zero");
