@@ -400,8 +400,7 @@ internal sealed class ForStmt(Target target, Expr iter, Expr? filter, List<Stmt>
         if (items.Count == 0)
             return otherwise is null ? Flow.Normal : ExecBody(c, otherwise);
 
-        int depth0 = outer.TryGet("loop", out var parentLoop) && parentLoop is LoopInfo pl ? pl.Depth0 + 1 : 0;
-        var loop = new LoopInfo { Items = items, Depth0 = depth0 };
+        var loop = new LoopInfo { Items = items, Depth0 = 0 }; // depth grows only in recursive loops, which are not supported
         try
         {
             for (int i = 0; i < items.Count; i++)

@@ -139,7 +139,9 @@ internal static partial class Builtins
             bool b => b ? 1L : 0L,
             _ => throw Err($"bad operand type for abs(): '{Py.TypeName(v)}'"),
         },
-        ["attr"] = (_, v, a) => Py.GetAttr(v, S(a.Required(0, "name", "attr"))),
+        ["attr"] = (_, v, a) => S(a.Required(0, "name", "attr")) is var n && v is PyDict d && n is not ("items" or "keys" or "values" or "get")
+            ? Undefined.Attr(d, n) // attr() looks up attributes only, never dict items
+            : Py.GetAttr(v, n),
         ["batch"] = (_, v, a) => Batch(v, a),
         ["capitalize"] = (_, v, _) => Capitalize(S(v)),
         ["center"] = (_, v, a) => Center(S(v), (int)Py.ToInt(a.Get(0, "width", 80L), "width"), " "),
