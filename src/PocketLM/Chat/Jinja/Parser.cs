@@ -556,8 +556,8 @@ internal sealed class Parser
             {
                 i++;
                 var a = Cur;
-                if (a.Kind == TokKind.Name) { i++; node = new AttrExpr(node, a.Text, tok.Line, tok.Col); }
-                else if (a.Kind == TokKind.Int) { i++; node = new ItemExpr(node, new ConstExpr(a.Value, a.Line, a.Col), tok.Line, tok.Col); }
+                if (a.Kind == TokKind.Name) { i++; node = new AttrExpr(node, a.Text, node.Line, node.Col); }
+                else if (a.Kind == TokKind.Int) { i++; node = new ItemExpr(node, new ConstExpr(a.Value, a.Line, a.Col), node.Line, node.Col); }
                 else throw Error($"expected an attribute name after '.', got {a}");
             }
             else if (IsOp("["))
@@ -585,8 +585,8 @@ internal sealed class Parser
             if (SkipOp(":") && !IsOp("]")) step = ParseExpression();
         }
         ExpectOp("]");
-        if (isSlice) return new SliceExpr(node, start, stop, step, tok.Line, tok.Col);
-        return new ItemExpr(node, start!, tok.Line, tok.Col);
+        if (isSlice) return new SliceExpr(node, start, stop, step, node.Line, node.Col);
+        return new ItemExpr(node, start!, node.Line, node.Col);
     }
 
     private ArgList ParseArgs()
@@ -616,8 +616,7 @@ internal sealed class Parser
 
     private Expr ParseCall(Expr fn)
     {
-        var tok = Cur;
-        return new CallExpr(fn, ParseArgs(), tok.Line, tok.Col);
+        return new CallExpr(fn, ParseArgs(), fn.Line, fn.Col);
     }
 
     private Expr ParseFilterExpr(Expr node)
