@@ -209,7 +209,8 @@ public sealed record SyntheticOptions
 /// <summary>
 /// Writes random-weight GGUF models of a <see cref="SyntheticShape"/> that both PocketLM and llama.cpp load: weights
 /// N(0, 1/fan_in) so activations stay near unit scale through any depth (RMSNorm before every sub-layer), norm weights
-/// 1 ± 0.1, Qwen2 biases N(0, 0.5²), an unembedding scaled so logits have a clear spread, and a minimal SentencePiece
+/// 1 ± 0.1, Qwen2 biases N(0, 0.5²), an unembedding scaled so logits have a clear spread (control tokens' rows damped),
+/// and a minimal SentencePiece
 /// vocabulary (&lt;unk&gt;, &lt;s&gt;, &lt;/s&gt;, the 256 byte tokens, then letter pieces). Deterministic for a given seed:
 /// each tensor has its own generator seeded from (seed, tensor name), so tensors can be produced in any order.
 /// Tensors are generated lazily while the file is written, so even the large presets need memory for one tensor only.
@@ -266,10 +267,18 @@ public static class SyntheticModel
             AddLazy(w, name, GgmlType.F32, [length], () => Gaussian(o.Seed, name, length, 0f, 0.5f));
 
         // Untied: embeddings of unit scale (the first RMSNorm rescales them anyway). Tied: one matrix serves both, at the
-        // unembedding's scale.
-        Matrix("token_embd.weight", d, vocab, shape.TiedEmbeddings ? logitStd : 1f);
+        // unembedding's scale. The rows of <unk>, <s> and </s> are 10× smaller in the unembedding, so their logits stay
+        // near 0, far below the top: like a trained model, a random one then rarely stops or emits control tokens.
+        void Vocab(string name, float std) => AddLazy(w, name, o.WeightType, [d, vocab], () =>
+        {
+            float[] values = Gaussian(o.Seed, name, (long)d * vocab, 0f, std);
+            for (int i = 0; i < 3 * d; i++) values[i] *= 0.1f;
+            return values;
+        });
+        if (shape.TiedEmbeddings) Vocab("token_embd.weight", logitStd);
+        else Matrix("token_embd.weight", d, vocab, 1f);
         Norm("output_norm.weight", d);
-        if (!shape.TiedEmbeddings) Matrix("output.weight", d, vocab, logitStd);
+        if (!shape.TiedEmbeddings) Vocab("output.weight", logitStd);
         if (shape.RopeScaling is { } rs)
         {
             float[] factors = rs.RopeFactors(hd, shape.RopeBase);

@@ -36,15 +36,30 @@ public sealed class DifferentialTests(ITestOutputHelper output, DifferentialTest
     private static readonly string[] SourceTypes = ["F32", "F16", "BF16"];
     private static readonly string[] QuantTypes = ["Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"];
 
-    /// <summary>Max abs logit error allowed per type, for logits of standard deviation ≈ 4
-    /// (<see cref="SyntheticOptions.LogitScale"/>).</summary>
+    /// <summary>
+    /// Max abs logit error allowed per type, for logits of standard deviation ≈ 4 (<see cref="SyntheticOptions.LogitScale"/>).
+    /// F32: only summation order differs (measured ≤ 2e-5). F16: llama.cpp rounds the activations to F16 for its F16 dot
+    /// products (measured ≤ 1.1e-2 with float activations). Q8_0: a kernel doing what ggml does (activations quantized
+    /// to Q8_0 per 32-block, integer dot products) agrees to ~2e-6; a float-activation kernel is off by 0.15-0.4 here, so
+    /// the bound is tight on purpose. BF16 and the low-bit types: llama.cpp's activations are BF16 or quantized to
+    /// Q8_0/Q8_1/Q8_K; looser.
+    /// </summary>
     private static double Bound(GgmlType type) => type switch
     {
-        GgmlType.F32 => 1e-3,
+        GgmlType.F32 => 2e-4,
         GgmlType.F16 => 2e-2,
-        GgmlType.BF16 => 0.15,
-        GgmlType.Q8_0 => 0.15,
-        _ => 0.3,
+        GgmlType.Q8_0 => 5e-2,
+        _ => 0.5,
+    };
+
+    /// <summary>ggml's vec_dot_type: what llama.cpp's CPU backend turns the activations into for a weight type.</summary>
+    private static string VecDotType(GgmlType type) => type switch
+    {
+        GgmlType.F16 => "F16",
+        GgmlType.BF16 => "BF16",
+        GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.Q5_0 => "Q8_0",
+        GgmlType.Q4_1 or GgmlType.Q5_1 => "Q8_1",
+        _ => "Q8_K",
     };
 
     /// <summary>Types whose greedy continuation must be identical to llama.cpp's, whatever the margins.</summary>
@@ -125,9 +140,10 @@ public sealed class DifferentialTests(ITestOutputHelper output, DifferentialTest
         }
 
         double errLast = MaxAbsDiff(last, refLast);
-        double errAll = 0;
+        var errAt = new double[refAll.Length];
         for (int p = 0; p < refAll.Length; p++)
-            errAll = Math.Max(errAll, MaxAbsDiff(all.AsSpan(p * shape.VocabSize, shape.VocabSize), refAll[p]));
+            errAt[p] = MaxAbsDiff(all.AsSpan(p * shape.VocabSize, shape.VocabSize), refAll[p]);
+        double errAll = errAt.Max();
 
         // Greedy agreement: the first step where the continuations differ (or one stops), and llama.cpp's margin there.
         int n = Math.Min(greedy.Length, refGreedy.Length);
@@ -145,6 +161,7 @@ public sealed class DifferentialTests(ITestOutputHelper output, DifferentialTest
         output.WriteLine(Row.Header);
         output.WriteLine(row.ToString());
         output.WriteLine("");
+        output.WriteLine($"max|Δ| by position: {string.Join(" ", errAt.Select(e => e.ToString("G2")))}");
         output.WriteLine($"llama.cpp greedy: {string.Join(" ", refGreedy)}");
         output.WriteLine($"PocketLM  greedy: {string.Join(" ", greedy)}");
         output.WriteLine("");
@@ -153,8 +170,9 @@ public sealed class DifferentialTests(ITestOutputHelper output, DifferentialTest
         foreach (var r in files.Rows) output.WriteLine(r.ToString());
 
         double bound = Bound(type);
-        Assert.True(errLast <= bound, $"{shape.Name} {typeName}: last-position logits differ by {errLast:G4} (bound {bound:G3})");
-        Assert.True(errAll <= bound, $"{shape.Name} {typeName}: logits over all {refAll.Length} positions differ by up to {errAll:G4} (bound {bound:G3})");
+        string hint = type is GgmlType.F32 ? "" : $" (llama.cpp converts the activations to {VecDotType(type)} before its {typeName} dot products; a kernel that does not is off by more)";
+        Assert.True(errLast <= bound, $"{shape.Name} {typeName}: last-position logits differ by {errLast:G4} (bound {bound:G3}){hint}");
+        Assert.True(errAll <= bound, $"{shape.Name} {typeName}: logits over all {refAll.Length} positions differ by up to {errAll:G4} (bound {bound:G3}){hint}");
         if (MustBeIdentical(type))
             Assert.True(diverge < 0, $"{shape.Name} {typeName}: greedy continuations differ at step {diverge} (llama.cpp's margin there {divergeMargin:G4}, logit error {errAll:G3})");
         else if (diverge >= 0)
