@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Text;
 
 namespace PocketLM.Tokenization;
@@ -14,9 +15,16 @@ internal sealed class SpmEncoder
     private readonly float[] _scores;
     private readonly int[] _byteTokens;   // token for each byte value, or -1
     private readonly int _unk;
+    private readonly HashSet<uint> _pairs = new();   // adjacent UTF-16 unit pairs occurring inside some token
+    private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheLookup;
+    private const int CacheLimit = 100_000, CacheMaxLength = 64;
 
     public SpmEncoder(Dictionary<string, int> tokenToId, float[] scores, int unkId)
     {
+        _cacheLookup = _cache.GetAlternateLookup<ReadOnlySpan<char>>();
+        foreach (string t in tokenToId.Keys)
+            for (int i = 1; i < t.Length; i++) _pairs.Add(((uint)t[i - 1] << 16) | t[i]);
         _lookup = tokenToId.GetAlternateLookup<ReadOnlySpan<char>>();
         _scores = scores;
         _unk = unkId;
@@ -29,9 +37,41 @@ internal sealed class SpmEncoder
         }
     }
 
+    /// <summary>
+    /// Tokenizes <paramref name="text"/>. Where two adjacent characters occur together in no token, no merge can ever
+    /// cross between them, and the merges on each side happen in the same relative order as in one pass over the whole
+    /// text; so the text is cut there (for most vocabularies: before each "▁") and the pieces are merged separately,
+    /// with a cache — the same ids as llama.cpp's single pass, much faster on long inputs.
+    /// </summary>
     public void Encode(ReadOnlySpan<char> text, List<int> output)
     {
+        int segStart = 0;
+        for (int i = 1; i < text.Length; i++)
+        {
+            if (char.IsLowSurrogate(text[i]) && char.IsHighSurrogate(text[i - 1])) continue;
+            if (_pairs.Contains(((uint)text[i - 1] << 16) | text[i])) continue;
+            EncodeSegment(text[segStart..i], output);
+            segStart = i;
+        }
+        EncodeSegment(text[segStart..], output);
+    }
+
+    private void EncodeSegment(ReadOnlySpan<char> text, List<int> output)
+    {
         if (text.IsEmpty) return;
+        bool cacheable = text.Length <= CacheMaxLength;
+        if (cacheable && _cacheLookup.TryGetValue(text, out int[]? cached)) { output.AddRange(cached); return; }
+        int before = output.Count;
+        Merge(text, output);
+        if (cacheable)
+        {
+            if (_cache.Count >= CacheLimit) _cache.Clear();
+            _cacheLookup.TryAdd(text, output.GetRange(before, output.Count - before).ToArray());
+        }
+    }
+
+    private void Merge(ReadOnlySpan<char> text, List<int> output)
+    {
         int cap = text.Length;
         int[] start = ArrayPool<int>.Shared.Rent(cap), len = ArrayPool<int>.Shared.Rent(cap);
         int[] prev = ArrayPool<int>.Shared.Rent(cap), next = ArrayPool<int>.Shared.Rent(cap);
