@@ -160,20 +160,24 @@ public sealed class Tokenizer
         if (addBos && bos < 0) throw new TokenizerException("tokenizer.ggml.add_bos_token is true, but tokenizer.ggml.bos_token_id is not set");
         if (addEos && eos < 0) throw new TokenizerException("tokenizer.ggml.add_eos_token is true, but tokenizer.ggml.eos_token_id is not set");
 
-        // auto-detect EOT / EOM / FIM tokens by their text, forcing them to control, as llama.cpp does
-        for (int id = 0; id < n; id++)
+        // auto-detect EOT / EOM / FIM tokens by their text, forcing them to control, as llama.cpp does. llama.cpp walks
+        // a hash map, so when several candidates exist its pick is arbitrary; here the earlier name in its list wins
+        // (e.g. "<|eot_id|>" over "<|end_of_text|>", "<|im_end|>" over "<|endoftext|>", as llama.cpp reports for those models).
+        int Detect(int current, IEnumerable<string> texts)
         {
-            string t = _tokens[id];
-            if (_tokenToId[t] != id) continue;
-            if (eot < 0 && s_eotTexts.Contains(t)) { eot = id; _attrs[id] |= TokenAttr.Control; }
-            if (eom < 0 && t == "<|eom_id|>") { eom = id; _attrs[id] |= TokenAttr.Control; }
-            if (fimPre < 0 && s_fimPre.Contains(t)) { fimPre = id; _attrs[id] |= TokenAttr.Control; }
-            if (fimSuf < 0 && s_fimSuf.Contains(t)) { fimSuf = id; _attrs[id] |= TokenAttr.Control; }
-            if (fimMid < 0 && s_fimMid.Contains(t)) { fimMid = id; _attrs[id] |= TokenAttr.Control; }
-            if (fimPad < 0 && s_fimPad.Contains(t)) { fimPad = id; _attrs[id] |= TokenAttr.Control; }
-            if (fimRep < 0 && s_fimRep.Contains(t)) { fimRep = id; _attrs[id] |= TokenAttr.Control; }
-            if (fimSep < 0 && t == "<|file_sep|>") { fimSep = id; _attrs[id] |= TokenAttr.Control; }
+            if (current >= 0) return current;
+            foreach (string t in texts)
+                if (_tokenToId.TryGetValue(t, out int id)) { _attrs[id] |= TokenAttr.Control; return id; }
+            return -1;
         }
+        eot = Detect(eot, s_eotTexts);
+        eom = Detect(eom, ["<|eom_id|>"]);
+        fimPre = Detect(fimPre, s_fimPre);
+        fimSuf = Detect(fimSuf, s_fimSuf);
+        fimMid = Detect(fimMid, s_fimMid);
+        fimPad = Detect(fimPad, s_fimPad);
+        fimRep = Detect(fimRep, s_fimRep);
+        fimSep = Detect(fimSep, ["<|file_sep|>"]);
         // control tokens named "...unused..." are unused
         for (int id = 0; id < n; id++)
             if ((_attrs[id] & TokenAttr.Control) != 0 && _tokens[id].Contains("unused", StringComparison.Ordinal)) _attrs[id] |= TokenAttr.Unused;
@@ -235,16 +239,16 @@ public sealed class Tokenizer
         else _bpe = new BpeEncoder(_tokenToId, n, merges!, new PreTokenizer(preType!.Expressions), preType.IgnoreMerges);
     }
 
-    private static readonly HashSet<string> s_eotTexts =
+    private static readonly string[] s_eotTexts =
         ["<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|end_of_text|>", "<EOT>", "_<EOT>", "[EOT]", "<｜end▁of▁sentence｜>", "<end_of_utterance>"];
     private static readonly HashSet<string> s_eogTexts =
         ["<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>", "<|flush|>", "<|calls|>", "<end_of_turn>", "<|endoftext|>", "</s>", "<|eom_id|>",
          "<EOT>", "_<EOT>", "[EOT]", "[EOS]", "<|end_of_text|>", "<end_of_utterance>", "<eos>", "<turn|>", "<|tool_response>", "<｜end▁of▁sentence｜>", "[e~["];
-    private static readonly HashSet<string> s_fimPre = ["<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>", "<｜fim▁begin｜>", "<PRE>", "▁<PRE>", "<|code_prefix|>", "<|prefix|>"];
-    private static readonly HashSet<string> s_fimSuf = ["<|fim_suffix|>", "<fim-suffix>", "<fim_suffix>", "<｜fim▁hole｜>", "<SUF>", "▁<SUF>", "<|code_suffix|>", "<|suffix|>"];
-    private static readonly HashSet<string> s_fimMid = ["<|fim_middle|>", "<fim-middle>", "<fim_middle>", "<｜fim▁end｜>", "<MID>", "▁<MID>", "<|code_middle|>", "<|middle|>"];
-    private static readonly HashSet<string> s_fimPad = ["<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>", "[PAD]"];
-    private static readonly HashSet<string> s_fimRep = ["<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>", "<reponame>"];
+    private static readonly string[] s_fimPre = ["<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>", "<｜fim▁begin｜>", "<PRE>", "▁<PRE>", "<|code_prefix|>", "<|prefix|>"];
+    private static readonly string[] s_fimSuf = ["<|fim_suffix|>", "<fim-suffix>", "<fim_suffix>", "<｜fim▁hole｜>", "<SUF>", "▁<SUF>", "<|code_suffix|>", "<|suffix|>"];
+    private static readonly string[] s_fimMid = ["<|fim_middle|>", "<fim-middle>", "<fim_middle>", "<｜fim▁end｜>", "<MID>", "▁<MID>", "<|code_middle|>", "<|middle|>"];
+    private static readonly string[] s_fimPad = ["<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>", "[PAD]"];
+    private static readonly string[] s_fimRep = ["<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>", "<reponame>"];
 
     private byte[] BuildPiece(int id)
     {
