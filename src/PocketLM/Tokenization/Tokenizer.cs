@@ -20,6 +20,7 @@ public sealed class Tokenizer
     private readonly Dictionary<string, int> _tokenToId;
     private readonly int[] _specialTokens;             // control / user-defined / unknown, longest text first
     private readonly HashSet<int> _eog;
+    private readonly System.Collections.Frozen.FrozenSet<int> _eogFrozen;
     private readonly SpmEncoder? _spm;
     private readonly BpeEncoder? _bpe;
 
@@ -45,7 +46,8 @@ public sealed class Tokenizer
     public string Model { get; }
     /// <summary><c>tokenizer.ggml.pre</c> as used ("default" when a BPE vocabulary names none); null for SentencePiece.</summary>
     public string? Pre { get; }
-    public IReadOnlyCollection<int> EndOfGenerationIds => _eog;
+    /// <summary>Every id that ends generation (EOS, EOT, EOM, FIM pad/repo/sep and the texts llama.cpp recognises).</summary>
+    public IReadOnlyCollection<int> EndOfGenerationIds => _eogFrozen;
 
     /// <summary>Reads the tokenizer of a GGUF file (vocab-only files included).</summary>
     public static Tokenizer FromGguf(GgufFile file)
@@ -211,6 +213,7 @@ public sealed class Tokenizer
             }
         }
 
+        _eogFrozen = System.Collections.Frozen.FrozenSet.ToFrozenSet(_eog);
         BosId = bos; EosId = eos; EotId = eot; EomId = eom; UnkId = unk;
         AddBos = addBos; AddEos = addEos; AddSpacePrefix = addSpacePrefix; CleanSpaces = cleanSpaces;
 
@@ -280,7 +283,7 @@ public sealed class Tokenizer
         _ => -1,
     };
 
-    public bool IsEndOfGeneration(int id) => _eog.Contains(id);
+    public bool IsEndOfGeneration(int id) => _eogFrozen.Contains(id);
 
     /// <summary>The token's type as llama.cpp treats it (a normal token forced to control by the EOG/EOT detection reads Control).</summary>
     public TokenType GetTokenType(int id)
