@@ -1,0 +1,216 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+
+namespace PocketLM.Tokenization;
+
+/// <summary>
+/// Byte-level BPE as llama.cpp's <c>llm_tokenizer_bpe_session</c>: pre-tokenize, map each word's UTF-8 bytes through
+/// GPT-2's byte alphabet, then repeatedly merge the adjacent pair with the lowest merge rank (ties: leftmost).
+/// Strings are interned to integer ids once at load, so merging is integer work; finished words are cached.
+/// </summary>
+internal sealed class BpeEncoder
+{
+    private readonly PreTokenizer _pre;
+    private readonly int _vocabSize;
+    private readonly bool _ignoreMerges;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _tokenLookup;
+    private readonly Dictionary<long, long> _merges = new();   // (left id, right id) → (rank << 32 | merged id)
+    private readonly int[] _byteSymbol = new int[256];          // string id of each byte's one-character string, or -1
+    private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheLookup;
+    private const int CacheLimit = 100_000;
+
+    public BpeEncoder(Dictionary<string, int> tokenToId, int vocabSize, string[] merges, PreTokenizer pre, bool ignoreMerges)
+    {
+        _pre = pre;
+        _vocabSize = vocabSize;
+        _ignoreMerges = ignoreMerges;
+        _tokenLookup = tokenToId.GetAlternateLookup<ReadOnlySpan<char>>();
+        _cacheLookup = _cache.GetAlternateLookup<ReadOnlySpan<char>>();
+
+        // Every string that can appear as a symbol gets an id: tokens keep theirs, others are numbered after the vocab.
+        var ids = new Dictionary<string, int>(tokenToId, StringComparer.Ordinal);
+        int nextId = Math.Max(vocabSize, tokenToId.Count == 0 ? 0 : tokenToId.Values.Max() + 1);
+        int Intern(string s)
+        {
+            if (!ids.TryGetValue(s, out int id)) { id = nextId++; ids[s] = id; }
+            return id;
+        }
+        for (int rank = 0; rank < merges.Length; rank++)
+        {
+            string m = merges[rank];
+            int sp = m.Length > 1 ? m.IndexOf(' ', 1) : -1;
+            string first = sp < 0 ? "" : m[..sp];
+            string second = sp < 0 ? "" : m[(sp + 1)..];
+            long key = ((long)Intern(first) << 32) | (uint)Intern(second);
+            int merged = Intern(first + second);
+            _merges.TryAdd(key, ((long)rank << 32) | (uint)merged);   // first occurrence wins, as std::unordered_map::emplace
+        }
+        for (int b = 0; b < 256; b++)
+            _byteSymbol[b] = ids.TryGetValue(ByteLevel.ByteToChar[b].ToString(), out int id) ? id : -1;
+    }
+
+    public void Encode(ReadOnlySpan<char> text, List<int> output)
+    {
+        if (text.IsEmpty) return;
+        int[] cps = ArrayPool<int>.Shared.Rent(text.Length);
+        char[] word = ArrayPool<char>.Shared.Rent(64);
+        byte[] bytes = ArrayPool<byte>.Shared.Rent(64);
+        try
+        {
+            int n = CodepointFlags.ToCodepoints(text, cps);
+            var lengths = new List<int>();
+            _pre.Split(cps.AsSpan(0, n), lengths);
+            Span<byte> utf8 = stackalloc byte[4];
+            var work = new MergeState();
+            int start = 0;
+            foreach (int len in lengths)
+            {
+                if (word.Length < len * 4)
+                {
+                    ArrayPool<char>.Shared.Return(word);
+                    word = ArrayPool<char>.Shared.Rent(len * 4);
+                    ArrayPool<byte>.Shared.Return(bytes);
+                    bytes = ArrayPool<byte>.Shared.Rent(len * 4);
+                }
+                int w = 0;
+                for (int i = start; i < start + len; i++)
+                {
+                    int k = CodepointFlags.EncodeUtf8(cps[i], utf8);
+                    for (int j = 0; j < k; j++) { bytes[w] = utf8[j]; word[w++] = ByteLevel.ByteToChar[utf8[j]]; }
+                }
+                start += len;
+                EncodeWord(word.AsSpan(0, w), bytes.AsSpan(0, w), output, ref work);
+            }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(cps);
+            ArrayPool<char>.Shared.Return(word);
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
+    }
+
+    private void EncodeWord(ReadOnlySpan<char> word, ReadOnlySpan<byte> bytes, List<int> output, ref MergeState work)
+    {
+        if (word.IsEmpty) return;
+        if (_ignoreMerges && _tokenLookup.TryGetValue(word, out int whole)) { output.Add(whole); return; }
+        if (_cacheLookup.TryGetValue(word, out int[]? cached)) { output.AddRange(cached); return; }
+
+        int before = output.Count;
+        Merge(word, bytes, output, ref work);
+        if (_cache.Count >= CacheLimit) _cache.Clear();
+        _cacheLookup.TryAdd(word, output.GetRange(before, output.Count - before).ToArray());
+    }
+
+    private struct MergeState
+    {
+        public int[] Id, Len, Prev, Next;
+        public Heap Queue;
+    }
+
+    private void Merge(ReadOnlySpan<char> word, ReadOnlySpan<byte> bytes, List<int> output, ref MergeState s)
+    {
+        int n = word.Length;
+        if (s.Id == null || s.Id.Length < n)
+        {
+            int cap = Math.Max(n, 32);
+            s.Id = new int[cap]; s.Len = new int[cap]; s.Prev = new int[cap]; s.Next = new int[cap];
+            s.Queue = new Heap(cap);
+        }
+        int[] id = s.Id, len = s.Len, prev = s.Prev, next = s.Next;
+        for (int i = 0; i < n; i++)
+        {
+            id[i] = _byteSymbol[bytes[i]];
+            len[i] = 1;
+            prev[i] = i - 1;
+            next[i] = i + 1 == n ? -1 : i + 1;
+        }
+        Heap q = s.Queue;
+        q.Clear();
+        for (int i = 1; i < n; i++) TryAdd(q, i - 1, i, id, len);
+        while (q.Count > 0)
+        {
+            Bigram bg = q.Pop();
+            int l = bg.Left, r = bg.Right;
+            if (len[l] == 0 || len[r] == 0 || len[l] + len[r] != bg.Size) continue;   // outdated
+            len[l] += len[r];
+            len[r] = 0;
+            id[l] = bg.Merged;
+            next[l] = next[r];
+            if (next[r] >= 0) prev[next[r]] = l;
+            TryAdd(q, prev[l], l, id, len);
+            TryAdd(q, l, next[l], id, len);
+        }
+        int pos = 0;
+        for (int i = 0; i != -1 && i < n; i = next[i])
+        {
+            int symId = id[i];
+            if (symId >= 0 && symId < _vocabSize) output.Add(symId);
+            else
+            {
+                // not a token: llama.cpp looks up each byte of the symbol's text as a one-byte string
+                for (int k = pos; k < pos + len[i]; k++)
+                    if (word[k] < 0x80 && _tokenLookup.TryGetValue(word.Slice(k, 1), out int t)) output.Add(t);
+            }
+            pos += len[i];
+        }
+    }
+
+    private void TryAdd(Heap q, int left, int right, int[] id, int[] len)
+    {
+        if (left < 0 || right < 0) return;
+        int a = id[left], b = id[right];
+        if (a < 0 || b < 0) return;
+        if (!_merges.TryGetValue(((long)a << 32) | (uint)b, out long v)) return;
+        q.Push(new Bigram { Left = left, Right = right, Rank = (int)(v >> 32), Merged = (int)v, Size = len[left] + len[right] });
+    }
+
+    private struct Bigram
+    {
+        public int Left, Right, Rank, Merged, Size;
+    }
+
+    /// <summary>Binary min-heap on (rank, left).</summary>
+    private sealed class Heap(int capacity)
+    {
+        private Bigram[] _items = new Bigram[Math.Max(capacity, 16)];
+        public int Count { get; private set; }
+
+        public void Clear() => Count = 0;
+
+        private static bool Less(in Bigram a, in Bigram b) => a.Rank < b.Rank || (a.Rank == b.Rank && a.Left < b.Left);
+
+        public void Push(Bigram item)
+        {
+            if (Count == _items.Length) Array.Resize(ref _items, Count * 2);
+            int i = Count++;
+            while (i > 0)
+            {
+                int p = (i - 1) >> 1;
+                if (!Less(item, _items[p])) break;
+                _items[i] = _items[p];
+                i = p;
+            }
+            _items[i] = item;
+        }
+
+        public Bigram Pop()
+        {
+            Bigram top = _items[0];
+            Bigram last = _items[--Count];
+            int i = 0;
+            while (true)
+            {
+                int c = 2 * i + 1;
+                if (c >= Count) break;
+                if (c + 1 < Count && Less(_items[c + 1], _items[c])) c++;
+                if (!Less(_items[c], last)) break;
+                _items[i] = _items[c];
+                i = c;
+            }
+            if (Count > 0) _items[i] = last;
+            return top;
+        }
+    }
+}
