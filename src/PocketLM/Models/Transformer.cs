@@ -120,7 +120,7 @@ public sealed unsafe class Transformer : IDisposable
             for (int t = 0; t < n; t++) Ops.RmsNorm(_x + (long)t * d, L.FfnNorm, _xb + (long)t * d, d, _c.RmsEpsilon);
             MatMul.Multiply(_ctx, L.Gate, _xb, _gate, n);
             MatMul.Multiply(_ctx, L.Up, _xb, _up, n);
-            Ops.SwiGlu(_gate, _up, n * ff);
+            for (int t = 0; t < n; t++) GgmlExp.SwiGlu(_gate + (long)t * ff, _up + (long)t * ff, _gate + (long)t * ff, ff);
             if (hooks) Hooks.Fire(HookKind.MlpPost, l, _gate, n, ff, start);
             MatMul.Multiply(_ctx, L.Down, _gate, _proj, n);
             Ops.Add(_x, _proj, n * d);
@@ -230,7 +230,7 @@ public sealed unsafe class Transformer : IDisposable
             _acc16 = new ushort*[threads];
             for (int i = 0; i < threads; i++)
             {
-                _scores[i] = t.Alloc(t.ContextSize);
+                _scores[i] = t.Alloc(Attention.ScoreCapacity(t.ContextSize));
                 _q16[i] = (ushort*)t.Alloc(t._c.HeadDim);
                 _acc16[i] = (ushort*)t.Alloc(t._c.ValueHeadDim);
             }

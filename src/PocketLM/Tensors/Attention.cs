@@ -14,14 +14,27 @@ namespace PocketLM.Tensors;
 /// </summary>
 public static unsafe class Attention
 {
-    /// <summary>out[0..vd) = Σ_j softmax(q·k_j · scale)_j · v_j over j &lt; len. <paramref name="scores"/> holds len floats of scratch (left as the probabilities).</summary>
+    /// <summary>
+    /// out[0..vd) = Σ_j softmax(q·k_j · scale)_j · v_j over j &lt; len. <paramref name="scores"/> holds
+    /// <see cref="ScoreCapacity"/>(len) floats of scratch (left as the probabilities). The softmax runs over the row padded
+    /// with masked (−∞) entries to a whole SIMD group, as llama.cpp's padded KV rows are, so its exp/sum grouping is ggml's.
+    /// </summary>
     public static void F32(float* q, float* keys, float* values, int len, int hd, int vd, float scale, float* output, float* scores)
     {
         for (int j = 0; j < len; j++) scores[j] = Ops.Dot(q, keys + (long)j * hd, hd) * scale;
-        Ops.Softmax(scores, len);
+        int padded = ScoreCapacity(len);
+        for (int j = len; j < padded; j++) scores[j] = float.NegativeInfinity;
+        float max = float.NegativeInfinity;
+        for (int j = 0; j < len; j++) max = MathF.Max(max, scores[j]);
+        double sum = GgmlExp.SoftMaxExp(scores, scores, padded, max);
+        float inv = (float)(1.0 / sum);
+        for (int j = 0; j < len; j++) scores[j] *= inv;
         new Span<float>(output, vd).Clear();
         for (int j = 0; j < len; j++) Ops.AddScaled(output, values + (long)j * vd, scores[j], vd);
     }
+
+    /// <summary>Scratch floats <see cref="F32"/> needs for a row of <paramref name="len"/> keys.</summary>
+    public static int ScoreCapacity(int len) => (len + 15) / 16 * 16;
 
     /// <summary>
     /// llama.cpp's flash-attention numerics over an F16 cache. <paramref name="q16"/> is the query already rounded to F16,

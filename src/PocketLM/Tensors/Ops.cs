@@ -36,16 +36,6 @@ public static unsafe class Ops
         for (; i < n; i++) x[i] += y[i];
     }
 
-    /// <summary>gate = silu(gate) · up, SwiGLU's activation.</summary>
-    public static void SwiGlu(float* gate, float* up, int n)
-    {
-        for (int i = 0; i < n; i++)
-        {
-            float g = gate[i];
-            gate[i] = g / (1.0f + MathF.Exp(-g)) * up[i];
-        }
-    }
-
     /// <summary>Dot product in float, 8 lanes at a time (the attention score).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Dot(float* a, float* b, int n)

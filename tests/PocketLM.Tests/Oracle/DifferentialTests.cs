@@ -140,12 +140,12 @@ public sealed class DifferentialTests(ITestOutputHelper output, DifferentialTest
         float[] all;
         using (var model = LanguageModel.Load(path))
         {
-            using (var session = model.CreateSession(new SessionOptions { ContextSize = ContextSize, Threads = Threads }))
+            using (var session = model.CreateSession(new SessionOptions { ContextSize = ContextSize, Threads = Threads, KvCacheType = GgmlType.F32 }))
             {
                 last = session.Prefill(Prompt).ToArray();
                 greedy = Greedy(session, last);
             }
-            using var fresh = model.CreateSession(new SessionOptions { ContextSize = ContextSize, Threads = Threads });
+            using var fresh = model.CreateSession(new SessionOptions { ContextSize = ContextSize, Threads = Threads, KvCacheType = GgmlType.F32 });
             all = fresh.PrefillAllLogits([.. Prompt, .. refGreedy]).ToArray();
         }
 
