@@ -18,6 +18,8 @@ internal static class BenchCommand
           -t, --threads N    compute threads (default: all cores)
           -r, --repetitions  measured runs per test (after one warm-up)
           --json             one JSON object per test instead of the table
+          --hooks            also run the decode test with a no-op handler on every hook point, to show what
+                             inspection costs (with no handler attached the forward pass only tests one flag)
         """;
 
     public sealed record Result(string Model, long SizeBytes, long Parameters, int Threads, string Test, int NPrompt, int NGen, double AvgTs, double StddevTs, double[] SamplesTs);
@@ -25,7 +27,7 @@ internal static class BenchCommand
     public static int Execute(string[] args)
     {
         if (Pocket.WantsHelp(args)) { Console.Out.Write(Help); return 0; }
-        var cl = new CommandLine("bench", args, ["-p|--n-prompt", "-n|--n-gen", "-t|--threads", "-r|--repetitions"], ["--json"]);
+        var cl = new CommandLine("bench", args, ["-p|--n-prompt", "-n|--n-gen", "-t|--threads", "-r|--repetitions"], ["--json", "--hooks"]);
         cl.ExpectPositional(1, "[MODEL.gguf]");
         int nPrompt = cl.GetInt("--n-prompt", 64, 0);
         int nGen = cl.GetInt("--n-gen", 64, 0);
@@ -52,6 +54,18 @@ internal static class BenchCommand
             return nGen;
         }));
 
+        if (nGen > 0 && cl.Has("--hooks"))
+        {
+            var handles = session.Hooks.Names.Select(n => session.Hooks.Add(n, static (in HookContext c, Span<float> t) => { })).ToList();
+            results.Add(Measure(model, parameters, threads, $"tg{nGen}+hooks", 0, nGen, reps, () =>
+            {
+                session.Reset();
+                for (int i = 0; i < nGen; i++) session.Decode(tokens[i]);
+                return nGen;
+            }));
+            foreach (var h in handles) h.Dispose();
+        }
+
         if (cl.Has("--json"))
         {
             var opts = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
@@ -59,14 +73,14 @@ internal static class BenchCommand
             return 0;
         }
         var inv = CultureInfo.InvariantCulture;
-        Console.Out.WriteLine($"| {"model",-28} | {"size",10} | {"params",8} | {"threads",7} | {"test",6} | {"t/s",20} |");
-        Console.Out.WriteLine($"| {new string('-', 28)} | {new string('-', 10)} | {new string('-', 8)} | {new string('-', 7)} | {new string('-', 6)} | {new string('-', 20)} |");
+        Console.Out.WriteLine($"| {"model",-28} | {"size",10} | {"params",8} | {"threads",7} | {"test",12} | {"t/s",20} |");
+        Console.Out.WriteLine($"| {new string('-', 28)} | {new string('-', 10)} | {new string('-', 8)} | {new string('-', 7)} | {new string('-', 12)} | {new string('-', 20)} |");
         foreach (var r in results)
         {
             string size = string.Create(inv, $"{r.SizeBytes / 1048576.0:F2} MiB");
             string ps = parameters >= 1e9 ? string.Create(inv, $"{parameters / 1e9:F2} B") : string.Create(inv, $"{parameters / 1e6:F2} M");
             string ts = string.Create(inv, $"{r.AvgTs:F2} ± {r.StddevTs:F2}");
-            Console.Out.WriteLine($"| {Truncate(r.Model, 28),-28} | {size,10} | {ps,8} | {r.Threads,7} | {r.Test,6} | {ts,20} |");
+            Console.Out.WriteLine($"| {Truncate(r.Model, 28),-28} | {size,10} | {ps,8} | {r.Threads,7} | {r.Test,12} | {ts,20} |");
         }
         return 0;
     }
