@@ -16,8 +16,9 @@ internal sealed class QueueFullException() : Exception("all slots are busy and t
 
 /// <summary>
 /// Hands slots to requests. A request that finds slots free gets the one whose cached tokens share the longest prefix
-/// with its prompt (ties: the least recently used), so a conversation's next turn usually lands on the cache that holds
-/// its history. Otherwise it waits in a bounded first-come-first-served queue; beyond the bound it is refused.
+/// with its prompt when that covers at least half of it, else the least recently used one, so a conversation's next turn
+/// usually lands on the cache that holds its history. Otherwise it waits in a bounded first-come-first-served queue;
+/// beyond the bound it is refused.
 /// </summary>
 internal sealed class SlotPool : IDisposable
 {
@@ -67,16 +68,21 @@ internal sealed class SlotPool : IDisposable
 
     private Slot Take(ReadOnlySpan<int> prompt)
     {
-        Slot best = _free[0];
-        int bestShared = -1;
+        // As llama-server (--slot-prompt-similarity 0.5): the slot holding the longest prefix of the prompt when that
+        // prefix is at least half of it (a conversation's next turn); otherwise the least recently used slot, so a new
+        // conversation that only shares the template's first tokens does not evict another one's cache.
+        Slot? best = null, oldest = null;
+        int bestShared = 0;
         foreach (var slot in _free)
         {
             int shared = Shared(slot.Engine.Session.Tokens, prompt);
-            if (shared > bestShared || (shared == bestShared && slot.LastUsed < best.LastUsed)) { best = slot; bestShared = shared; }
+            if (shared > bestShared) { best = slot; bestShared = shared; }
+            if (oldest == null || slot.LastUsed < oldest.LastUsed) oldest = slot;
         }
-        _free.Remove(best);
-        best.LastUsed = ++_clock;
-        return best;
+        var chosen = best != null && bestShared * 2 >= prompt.Length ? best : oldest!;
+        _free.Remove(chosen);
+        chosen.LastUsed = ++_clock;
+        return chosen;
     }
 
     private static int Shared(IReadOnlyList<int> cached, ReadOnlySpan<int> prompt)

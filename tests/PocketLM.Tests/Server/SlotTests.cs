@@ -93,3 +93,36 @@ public sealed class SlotTests
         Assert.Contains("\npocket_generations_cancelled_total 1\n", metrics);
     }
 }
+
+/// <summary>Which slot a request lands on.</summary>
+[Collection("Server")]
+public sealed class SlotRoutingTests
+{
+    [Fact]
+    public async Task EachConversationReturnsToTheSlotThatCachesIt()
+    {
+        var log = new LogCapture();
+        await using var server = await PocketServer.StartAsync(new ServerOptions
+        {
+            ModelPath = Fixtures.Model("stories260K.gguf"), Port = 0, Slots = 2, ContextSize = 256, Threads = 2, Log = log,
+        });
+        using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        async Task<(int Slot, int Cached)> Ask(string text)
+        {
+            var r = await Api.PostAsync(http, "v1/chat/completions", new { messages = new[] { new { role = "user", content = text } }, temperature = 0, max_tokens = 2 });
+            Assert.Equal(200, r.Status);
+            var line = await log.RequestLineAsync(r.Response.Headers.GetValues("X-Request-Id").Single());
+            return (line.GetProperty("slot").GetInt32(), line.GetProperty("cached_tokens").GetInt32());
+        }
+        const string a = "Tom and his big red ball went to the beach to play all day long.";
+        const string b = "Sue found a tiny blue bird in the garden behind the old house.";
+        var a1 = await Ask(a);
+        var b1 = await Ask(b);
+        Assert.NotEqual(a1.Slot, b1.Slot); // b shares only the template's first tokens with a: it takes the other slot
+        var a2 = await Ask(a);
+        var b2 = await Ask(b);
+        Assert.Equal(a1.Slot, a2.Slot);
+        Assert.Equal(b1.Slot, b2.Slot);
+        Assert.True(a2.Cached > 10 && b2.Cached > 10, $"cached {a2.Cached}, {b2.Cached}");
+    }
+}
