@@ -201,6 +201,8 @@ public sealed partial class PocketServer : IAsyncDisposable
         });
         builder.WebHost.UseUrls(); // only the endpoint above, whatever ASPNETCORE_URLS says
         var app = builder.Build();
+        // Ctrl+C / SIGTERM stop the host directly: cancel running generations then too.
+        app.Lifetime.ApplicationStopping.Register(() => { try { _stopping.Cancel(); } catch (ObjectDisposedException) { } });
         app.Use(HandleAsync);
 
         app.MapPost("/v1/chat/completions", ChatAsync);
