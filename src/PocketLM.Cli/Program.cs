@@ -20,6 +20,7 @@ namespace PocketLM.Cli
               info MODEL                    metadata, tensors and the memory needed to run it
               tokenize MODEL TEXT           print token ids (also works on vocab-only GGUF files)
               bench [MODEL.gguf]            prefill and decode speed, llama-bench style
+              serve [MODEL.gguf]            OpenAI-compatible HTTP server (docs/server.md)
 
             'pocket <command> --help' shows a command's options.
             """;
@@ -42,6 +43,7 @@ namespace PocketLM.Cli
                     "info" => InfoCommand.Execute(rest),
                     "tokenize" => TokenizeCommand.Execute(rest),
                     "bench" => BenchCommand.Execute(rest),
+                    "serve" => ServeCommand.Execute(rest),
                     _ => throw new UsageException($"unknown command '{command}' (commands: run, info, tokenize, bench)"),
                 };
             }
