@@ -22,7 +22,7 @@ public sealed unsafe class QuantizerBitExactTests(ITestOutputHelper output)
 
     public static IEnumerable<object[]> Types() => BlockTypes.Select(t => new object[] { t });
 
-    private const int Seeds = 40;
+    private const int Seeds = 24;
     private const int RowLength = 1024; // four super-blocks, 32 small blocks
 
     /// <summary>Row <paramref name="kind"/> of the test distributions.</summary>
