@@ -10,20 +10,21 @@ namespace PocketLM.Cli
 {
     public static class Pocket
     {
-        private const string Usage = """
-            pocket — run GGUF language models in pure .NET
+        /// <summary>Every command: name, one-line summary for the usage text, and its entry point.</summary>
+        private static readonly (string Name, string Synopsis, Func<string[], int> Execute)[] Commands =
+        [
+            ("run", "run [MODEL.gguf] -p PROMPT      generate text (without MODEL: the built-in stories260K)", RunCommand.Execute),
+            ("serve", "serve MODEL                      OpenAI-compatible HTTP server (docs/server.md)", ServeCommand.Execute),
+            ("info", "info MODEL                       metadata, tensors and the memory needed to run it", InfoCommand.Execute),
+            ("tokenize", "tokenize MODEL TEXT              print token ids (also works on vocab-only GGUF files)", TokenizeCommand.Execute),
+            ("bench", "bench [MODEL.gguf]               prefill and decode speed, llama-bench style", BenchCommand.Execute),
+            ("quantize", "quantize IN.gguf OUT.gguf TYPE   requantize a model (Q8_0, Q4_0, Q4_K_M, Q5_K_M, Q6_K, ...)", QuantizeCommand.Execute),
+            ("synth", "synth --shape NAME -o OUT.gguf   write a random-weight model with a real model's shapes", SynthCommand.Execute),
+        ];
 
-            usage: pocket <command> [options]
-
-            commands:
-              run [MODEL.gguf] -p PROMPT   generate text (without MODEL: the built-in stories260K)
-              info MODEL                    metadata, tensors and the memory needed to run it
-              tokenize MODEL TEXT           print token ids (also works on vocab-only GGUF files)
-              bench [MODEL.gguf]            prefill and decode speed, llama-bench style
-              serve [MODEL.gguf]            OpenAI-compatible HTTP server (docs/server.md)
-
-            'pocket <command> --help' shows a command's options.
-            """;
+        private static string Usage => "pocket — run GGUF language models in pure .NET\n\nusage: pocket <command> [options]\n\ncommands:\n"
+            + string.Concat(Commands.Select(c => "  " + c.Synopsis + "\n"))
+            + "\n'pocket <command> --help' shows a command's options.\n";
 
         public static int Run(string[] args)
         {
@@ -37,15 +38,9 @@ namespace PocketLM.Cli
             var rest = args.Skip(1).ToArray();
             try
             {
-                return command switch
-                {
-                    "run" => RunCommand.Execute(rest),
-                    "info" => InfoCommand.Execute(rest),
-                    "tokenize" => TokenizeCommand.Execute(rest),
-                    "bench" => BenchCommand.Execute(rest),
-                    "serve" => ServeCommand.Execute(rest),
-                    _ => throw new UsageException($"unknown command '{command}' (commands: run, info, tokenize, bench)"),
-                };
+                foreach (var c in Commands)
+                    if (c.Name == command) return c.Execute(rest);
+                throw new UsageException($"unknown command '{command}' (commands: {string.Join(", ", Commands.Select(c => c.Name))})");
             }
             catch (UsageException e) { return Fail(e.Message, 2); }
             catch (Exception e) when (e is GgufFormatException or ModelLoadException or ContextOverflowException or FileNotFoundException
