@@ -42,6 +42,8 @@ namespace PocketLM.Cli
                     "info" => InfoCommand.Execute(rest),
                     "tokenize" => TokenizeCommand.Execute(rest),
                     "bench" => BenchCommand.Execute(rest),
+                    "template" => TemplateCommand.Execute(rest),
+                    "chat" => ChatCommand.Execute(rest),
                     _ => throw new UsageException($"unknown command '{command}' (commands: run, info, tokenize, bench)"),
                 };
             }
