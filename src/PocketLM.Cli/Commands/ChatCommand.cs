@@ -156,7 +156,7 @@ internal static class ChatCommand
                     case "/exit" or "/quit" or "/bye":
                         return false;
                     case "/help" or "/?":
-                        _out.Write(ReplHelp);
+                        _out.WriteLine(ReplHelp);
                         break;
                     case "/reset":
                         _history.RemoveAll(m => m.Role != "system");
