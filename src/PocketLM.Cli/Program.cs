@@ -14,7 +14,9 @@ namespace PocketLM.Cli
         private static readonly (string Name, string Synopsis, Func<string[], int> Execute)[] Commands =
         [
             ("run", "run [MODEL.gguf] -p PROMPT      generate text (without MODEL: the built-in stories260K)", RunCommand.Execute),
+            ("chat", "chat MODEL                       interactive chat with the model's template, thinking shown apart", ChatCommand.Execute),
             ("serve", "serve MODEL                      OpenAI-compatible HTTP server (docs/server.md)", ServeCommand.Execute),
+            ("template", "template MODEL_OR_FILE --messages M.json   print the rendered chat prompt", TemplateCommand.Execute),
             ("info", "info MODEL                       metadata, tensors and the memory needed to run it", InfoCommand.Execute),
             ("tokenize", "tokenize MODEL TEXT              print token ids (also works on vocab-only GGUF files)", TokenizeCommand.Execute),
             ("bench", "bench [MODEL.gguf]               prefill and decode speed, llama-bench style", BenchCommand.Execute),

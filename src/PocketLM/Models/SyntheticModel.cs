@@ -204,6 +204,12 @@ public sealed record SyntheticOptions
     /// <summary>Standard deviation of the logits (the unembedding's scale × √d). Large enough that the top token usually
     /// leads the runner-up by a clear margin, so greedy decoding is robust to rounding.</summary>
     public float LogitScale { get; init; } = 4f;
+    /// <summary>
+    /// A real vocabulary to write instead of the synthetic one: <c>tokenizer.*</c> metadata (from
+    /// <c>HuggingFaceTokenizer.ToGgufMetadata</c> or <see cref="SyntheticModel.VocabularyFrom"/>). Its token count
+    /// must equal the shape's <see cref="SyntheticShape.VocabSize"/>; other keys are ignored.
+    /// </summary>
+    public IReadOnlyDictionary<string, GgufValue>? Vocabulary { get; init; }
 }
 
 /// <summary>
@@ -256,7 +262,15 @@ public static class SyntheticModel
             w.Set($"{arch}.attention.key_length", (uint)hd);
             w.Set($"{arch}.attention.value_length", (uint)hd);
         }
-        AddVocabulary(w, vocab);
+        if (o.Vocabulary is { } real)
+        {
+            int count = real.TryGetValue("tokenizer.ggml.tokens", out var t) && t.Value is GgufArray a ? a.Count
+                : throw new ArgumentException("the vocabulary has no tokenizer.ggml.tokens");
+            if (count != vocab) throw new ArgumentException($"{shape.Name}: the vocabulary has {count} tokens but the shape {vocab}");
+            foreach (var (key, value) in real)
+                if (key.StartsWith("tokenizer.", StringComparison.Ordinal)) w.Set(key, value);
+        }
+        else AddVocabulary(w, vocab);
 
         float logitStd = o.LogitScale / MathF.Sqrt(d);
         void Matrix(string name, int cols, int rows, float std) =>
@@ -312,6 +326,10 @@ public static class SyntheticModel
         }
         return w;
     }
+
+    /// <summary>The <c>tokenizer.*</c> metadata of a GGUF (e.g. a vocab-only file), for <see cref="SyntheticOptions.Vocabulary"/>.</summary>
+    public static Dictionary<string, GgufValue> VocabularyFrom(GgufFile file) =>
+        file.Metadata.Where(kv => kv.Key.StartsWith("tokenizer.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value);
 
     /// <summary>
     /// The piece texts of the synthetic vocabulary: &lt;unk&gt;, &lt;s&gt;, &lt;/s&gt;, &lt;0x00&gt;..&lt;0xFF&gt;, then "▁a", "a", "▁b",
