@@ -19,6 +19,7 @@ namespace PocketLM.Cli
               run [MODEL.gguf] -p PROMPT   generate text (without MODEL: the built-in stories260K)
               info MODEL                    metadata, tensors and the memory needed to run it
               tokenize MODEL TEXT           print token ids (also works on vocab-only GGUF files)
+              convert-tokenizer DIR         a Hugging Face tokenizer.json as a vocab-only GGUF
               bench [MODEL.gguf]            prefill and decode speed, llama-bench style
 
             'pocket <command> --help' shows a command's options.
@@ -41,6 +42,7 @@ namespace PocketLM.Cli
                     "run" => RunCommand.Execute(rest),
                     "info" => InfoCommand.Execute(rest),
                     "tokenize" => TokenizeCommand.Execute(rest),
+                    "convert-tokenizer" => ConvertTokenizerCommand.Execute(rest),
                     "bench" => BenchCommand.Execute(rest),
                     _ => throw new UsageException($"unknown command '{command}' (commands: run, info, tokenize, bench)"),
                 };
