@@ -417,7 +417,7 @@ public static class HuggingFaceTokenizer
         var m = new Dictionary<string, GgufValue>(meta) { ["tokenizer.ggml.pre"] = GgufValue.String(pre) };
         Tokenizer tok;
         try { tok = Tokenizer.FromMetadata(m); }
-        catch (TokenizerException) { return null; }
+        catch (Exception e) when (e is TokenizerException or ArgumentException) { return null; }
         var ids = new List<int>();
         if (withBos && tok.BosId >= 0) ids.Add(tok.BosId);
         ids.AddRange(tok.Encode(CheckText, addSpecial: false));

@@ -315,6 +315,7 @@ public sealed class Tokenizer
     public int[] Encode(string text, bool addSpecial = true, bool parseSpecial = false)
     {
         ArgumentNullException.ThrowIfNull(text);
+        text = ReplaceLoneSurrogates(text);
         var output = new List<int>(text.Length / 3 + 4);
         var fragments = Partition(text, parseSpecial);
         if (_kind == Kind.Spm)
@@ -357,6 +358,26 @@ public sealed class Tokenizer
             if (addSpecial && AddEos) output.Add(EosId);
         }
         return output.ToArray();
+    }
+
+    /// <summary>
+    /// llama.cpp sees UTF-8, where a .NET string's unpaired surrogate becomes U+FFFD (Encoding.UTF8's replacement), so
+    /// the text is tokenized as that: a SentencePiece vocabulary may have a token for U+FFFD itself.
+    /// </summary>
+    private static string ReplaceLoneSurrogates(string text)
+    {
+        int i = text.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF');
+        if (i < 0) return text;
+        char[]? copy = null;
+        for (; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (!char.IsSurrogate(c)) continue;
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) { i++; continue; }
+            copy ??= text.ToCharArray();
+            copy[i] = '\uFFFD';
+        }
+        return copy == null ? text : new string(copy);
     }
 
     /// <summary>llama.cpp's tokenizer_st_partition: split out special tokens, longest text first, left to right.</summary>
