@@ -23,7 +23,7 @@ namespace PocketLM.Tokenization;
 /// </remarks>
 public static class HuggingFaceTokenizer
 {
-    private const string Qwen2Original = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+    private const string Qwen2Original = PreTokenizer.Qwen2RegexOriginal;
 
     /// <summary>The text llama.cpp's convert_hf_to_gguf.py tokenizes to fingerprint a pre-tokenizer (get_vocab_base_pre).</summary>
     internal const string CheckText =

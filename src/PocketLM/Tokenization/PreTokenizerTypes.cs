@@ -5,7 +5,7 @@ internal sealed record PreTokenizerType(string Name, string[] Expressions, bool 
 {
     private const string Gpt2 = PreTokenizer.Gpt2Regex;
     private const string Llama3 = PreTokenizer.Llama3Regex;
-    private const string Qwen2 = "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+    private const string Qwen2 = PreTokenizer.Qwen2Regex;
 
     private static readonly string[] s_default =
     [

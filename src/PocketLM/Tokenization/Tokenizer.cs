@@ -463,23 +463,33 @@ public sealed class Tokenizer
         bool removeSpace = AddSpacePrefix;
         if (removeSpecial && AddBos && ids.Length > 0 && ids[0] == BosId) { removeSpace = false; ids = ids[1..]; }
         if (removeSpecial && AddEos && ids.Length > 0 && ids[^1] == EosId) ids = ids[..^1];
-        var bytes = new List<byte>(ids.Length * 4);
+        int total = 0;
+        bool first = removeSpace;
+        foreach (int id in ids)
+        {
+            ReadOnlySpan<byte> p = Piece(id, unparseSpecial);
+            total += first && p.Length > 0 && p[0] == (byte)' ' ? p.Length - 1 : p.Length;
+            first = false;
+        }
+        byte[] raw = new byte[total];
+        int w = 0;
         foreach (int id in ids)
         {
             ReadOnlySpan<byte> p = Piece(id, unparseSpecial);
             if (removeSpace && p.Length > 0 && p[0] == (byte)' ') p = p[1..];
             removeSpace = false;
-            foreach (byte b in p) bytes.Add(b);
+            p.CopyTo(raw.AsSpan(w));
+            w += p.Length;
         }
-        byte[] raw = bytes.ToArray();
-        return CleanSpaces ? CleanUp(raw) : raw;
+        return CleanSpaces ? CleanUpInPlace(raw) : raw;
     }
 
     /// <summary>llama.cpp's three clean-up passes (" ?" " !" " ." " ," then " ' " then " 's" " 'm" " 're" " 've").</summary>
-    internal static byte[] CleanUp(byte[] text)
+    internal static byte[] CleanUp(byte[] text) => CleanUpInPlace((byte[])text.Clone());
+
+    private static byte[] CleanUpInPlace(byte[] t)
     {
-        int total = text.Length;
-        byte[] t = (byte[])text.Clone();
+        int total = t.Length;
         // pass 1
         int total1 = total;
         total = total > 0 ? 1 : 0;
@@ -520,7 +530,7 @@ public sealed class Tokenizer
             }
             t[total++] = x;
         }
-        return t.AsSpan(0, total).ToArray();
+        return total == t.Length ? t : t.AsSpan(0, total).ToArray();
     }
 
     /// <summary>A decoder fed one id at a time; its outputs concatenated equal <see cref="Decode(ReadOnlySpan{int}, bool)"/>.</summary>
