@@ -19,6 +19,7 @@ namespace PocketLM.Cli
             ("template", "template MODEL_OR_FILE --messages M.json   print the rendered chat prompt", TemplateCommand.Execute),
             ("info", "info MODEL                       metadata, tensors and the memory needed to run it", InfoCommand.Execute),
             ("tokenize", "tokenize MODEL TEXT              print token ids (also works on vocab-only GGUF files)", TokenizeCommand.Execute),
+            ("convert-tokenizer", "convert-tokenizer DIR_OR_JSON -o vocab.gguf   Hugging Face tokenizer.json to a vocab-only GGUF", ConvertTokenizerCommand.Execute),
             ("bench", "bench [MODEL.gguf]               prefill and decode speed, llama-bench style", BenchCommand.Execute),
             ("quantize", "quantize IN.gguf OUT.gguf TYPE   requantize a model (Q8_0, Q4_0, Q4_K_M, Q5_K_M, Q6_K, ...)", QuantizeCommand.Execute),
             ("synth", "synth --shape NAME -o OUT.gguf   write a random-weight model with a real model's shapes", SynthCommand.Execute),

@@ -16,7 +16,11 @@ internal sealed class PreTokenizer
     public const string Llama3Regex = "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
     public const string Llama3RegexOriginal = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
-    private enum Kind { Gpt2, Llama3, Collapsed, Wide }
+    /// <summary>Qwen2's expression: Llama 3's with single digits (\p{N} instead of \p{N}{1,3}).</summary>
+    public const string Qwen2Regex = "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+    public const string Qwen2RegexOriginal = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+
+    private enum Kind { Gpt2, Llama3, Qwen2, Collapsed, Wide }
 
     private sealed record Stage(Kind Kind, Regex? Regex);
 
@@ -34,6 +38,7 @@ internal sealed class PreTokenizer
             string e = expressions[i];
             if (e == Gpt2Regex) _stages[i] = new Stage(Kind.Gpt2, null);
             else if (e == Llama3Regex || e == Llama3RegexOriginal) _stages[i] = new Stage(Kind.Llama3, null);
+            else if (e == Qwen2Regex || e == Qwen2RegexOriginal) _stages[i] = new Stage(Kind.Qwen2, null);
             else if (UsesCategory(e)) { _stages[i] = new Stage(Kind.Collapsed, Compile(TranslateCollapsed(e))); _needsCollapsed = true; }
             else { _stages[i] = new Stage(Kind.Wide, Compile(TranslateWide(e))); _needsWide = true; }
         }
@@ -152,7 +157,8 @@ internal sealed class PreTokenizer
             switch (stage.Kind)
             {
                 case Kind.Gpt2: SplitGpt2(cps, current, next); break;
-                case Kind.Llama3: SplitLlama3(cps, current, next); break;
+                case Kind.Llama3: SplitLlama3(cps, current, next, 3); break;
+                case Kind.Qwen2: SplitLlama3(cps, current, next, 1); break;
                 case Kind.Collapsed:
                     collapsed ??= BuildCollapsed(cps);
                     SplitRegex(stage.Regex!, collapsed, null, current, next);
@@ -281,7 +287,9 @@ internal sealed class PreTokenizer
     }
 
     // Llama 3: (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
-    private static void SplitLlama3(ReadOnlySpan<int> cps, List<int> offsets, List<int> output)
+    // (maxDigits 3), and Qwen2's variant with \p{N} (maxDigits 1), which llama.cpp runs through std::regex: the
+    // differential tests against llama.cpp check that this splitter gives the same pieces.
+    private static void SplitLlama3(ReadOnlySpan<int> cps, List<int> offsets, List<int> output, int maxDigits)
     {
         int start = 0;
         foreach (int len in offsets)
@@ -319,7 +327,7 @@ internal sealed class PreTokenizer
                     int run = pos;
                     while ((FlagsAt(cps, pos, end) & CodepointFlags.Number) != 0)
                     {
-                        if (++pos - run >= 3) { Add(output, ref prevEnd, pos); run = pos; }
+                        if (++pos - run >= maxDigits) { Add(output, ref prevEnd, pos); run = pos; }
                     }
                     Add(output, ref prevEnd, pos);
                     continue;

@@ -30,7 +30,7 @@ internal enum TokenAttr
 }
 
 /// <summary>Thrown for a vocabulary this tokenizer cannot handle (unknown model or pre-tokenizer, missing keys).</summary>
-public sealed class TokenizerException : Exception
+public sealed class TokenizerException : NotSupportedException
 {
     public TokenizerException(string message) : base(message) { }
     public TokenizerException(string message, Exception inner) : base(message, inner) { }

@@ -315,6 +315,7 @@ public sealed class Tokenizer
     public int[] Encode(string text, bool addSpecial = true, bool parseSpecial = false)
     {
         ArgumentNullException.ThrowIfNull(text);
+        text = ReplaceLoneSurrogates(text);
         var output = new List<int>(text.Length / 3 + 4);
         var fragments = Partition(text, parseSpecial);
         if (_kind == Kind.Spm)
@@ -357,6 +358,26 @@ public sealed class Tokenizer
             if (addSpecial && AddEos) output.Add(EosId);
         }
         return output.ToArray();
+    }
+
+    /// <summary>
+    /// llama.cpp sees UTF-8, where a .NET string's unpaired surrogate becomes U+FFFD (Encoding.UTF8's replacement), so
+    /// the text is tokenized as that: a SentencePiece vocabulary may have a token for U+FFFD itself.
+    /// </summary>
+    private static string ReplaceLoneSurrogates(string text)
+    {
+        int i = text.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF');
+        if (i < 0) return text;
+        char[]? copy = null;
+        for (; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (!char.IsSurrogate(c)) continue;
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) { i++; continue; }
+            copy ??= text.ToCharArray();
+            copy[i] = '\uFFFD';
+        }
+        return copy == null ? text : new string(copy);
     }
 
     /// <summary>llama.cpp's tokenizer_st_partition: split out special tokens, longest text first, left to right.</summary>
@@ -442,23 +463,33 @@ public sealed class Tokenizer
         bool removeSpace = AddSpacePrefix;
         if (removeSpecial && AddBos && ids.Length > 0 && ids[0] == BosId) { removeSpace = false; ids = ids[1..]; }
         if (removeSpecial && AddEos && ids.Length > 0 && ids[^1] == EosId) ids = ids[..^1];
-        var bytes = new List<byte>(ids.Length * 4);
+        int total = 0;
+        bool first = removeSpace;
+        foreach (int id in ids)
+        {
+            ReadOnlySpan<byte> p = Piece(id, unparseSpecial);
+            total += first && p.Length > 0 && p[0] == (byte)' ' ? p.Length - 1 : p.Length;
+            first = false;
+        }
+        byte[] raw = new byte[total];
+        int w = 0;
         foreach (int id in ids)
         {
             ReadOnlySpan<byte> p = Piece(id, unparseSpecial);
             if (removeSpace && p.Length > 0 && p[0] == (byte)' ') p = p[1..];
             removeSpace = false;
-            foreach (byte b in p) bytes.Add(b);
+            p.CopyTo(raw.AsSpan(w));
+            w += p.Length;
         }
-        byte[] raw = bytes.ToArray();
-        return CleanSpaces ? CleanUp(raw) : raw;
+        return CleanSpaces ? CleanUpInPlace(raw) : raw;
     }
 
     /// <summary>llama.cpp's three clean-up passes (" ?" " !" " ." " ," then " ' " then " 's" " 'm" " 're" " 've").</summary>
-    internal static byte[] CleanUp(byte[] text)
+    internal static byte[] CleanUp(byte[] text) => CleanUpInPlace((byte[])text.Clone());
+
+    private static byte[] CleanUpInPlace(byte[] t)
     {
-        int total = text.Length;
-        byte[] t = (byte[])text.Clone();
+        int total = t.Length;
         // pass 1
         int total1 = total;
         total = total > 0 ? 1 : 0;
@@ -499,7 +530,7 @@ public sealed class Tokenizer
             }
             t[total++] = x;
         }
-        return t.AsSpan(0, total).ToArray();
+        return total == t.Length ? t : t.AsSpan(0, total).ToArray();
     }
 
     /// <summary>A decoder fed one id at a time; its outputs concatenated equal <see cref="Decode(ReadOnlySpan{int}, bool)"/>.</summary>

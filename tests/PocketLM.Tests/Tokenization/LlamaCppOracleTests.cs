@@ -50,7 +50,7 @@ public class LlamaCppOracleTests
         Tokenizer tok = VocabVectors.Gguf(vocab);
         var rng = new Random(1234);
         var failures = new List<string>();
-        for (int i = 0; i < 1500 && failures.Count < 10; i++)
+        for (int i = 0; i < 2000 && failures.Count < 10; i++)
         {
             string text = RandomText(rng);
             bool special = i % 3 == 0;
