@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
-using PocketLM.Tests.Oracle;
 
-namespace PocketLM.Tests.Quantization;
+namespace PocketLM.Tests.Oracle;
 
 /// <summary>
 /// Loads llama.cpp (LLamaSharp's choice of native build) when the test assembly loads, before any test can touch
