@@ -19,6 +19,7 @@ internal sealed class BpeEncoder
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheLookup;
     private const int CacheLimit = 100_000;
+    private int _cacheCount;
 
     public BpeEncoder(Dictionary<string, int> tokenToId, int vocabSize, string[] merges, PreTokenizer pre, bool ignoreMerges)
     {
@@ -94,13 +95,16 @@ internal sealed class BpeEncoder
     private void EncodeWord(ReadOnlySpan<char> word, ReadOnlySpan<byte> bytes, List<int> output, ref MergeState work)
     {
         if (word.IsEmpty) return;
+        if (word.Length == 1 && _byteSymbol[bytes[0]] is int single and >= 0 && single < _vocabSize) { output.Add(single); return; }
         if (_ignoreMerges && _tokenLookup.TryGetValue(word, out int whole)) { output.Add(whole); return; }
         if (_cacheLookup.TryGetValue(word, out int[]? cached)) { output.AddRange(cached); return; }
 
         int before = output.Count;
         Merge(word, bytes, output, ref work);
-        if (_cache.Count >= CacheLimit) _cache.Clear();
-        _cacheLookup.TryAdd(word, output.GetRange(before, output.Count - before).ToArray());
+        // ConcurrentDictionary.Count takes every lock: keep an approximate count instead
+        if (Volatile.Read(ref _cacheCount) >= CacheLimit) { _cache.Clear(); Volatile.Write(ref _cacheCount, 0); }
+        if (_cacheLookup.TryAdd(word, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(output)[before..].ToArray()))
+            Interlocked.Increment(ref _cacheCount);
     }
 
     private struct MergeState
