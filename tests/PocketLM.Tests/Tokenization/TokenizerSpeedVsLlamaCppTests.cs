@@ -75,7 +75,7 @@ public class TokenizerSpeedVsLlamaCppTests(ITestOutputHelper output)
             ("gpt-2", Fixtures.Vocab("ggml-vocab-gpt-2.gguf")),
             ("llama-spm", Fixtures.Vocab("ggml-vocab-llama-spm.gguf")),
         };
-        foreach (string p in new[] { "llama3", "qwen3" })
+        foreach (string p in new[] { "llama3", "qwen3", "deepseek_v3" })
             if (ConvertedVocabDifferentialTests.Converted(p) is { } path) vocabs.Add((p, path));
 
         // 256 KB keeps the test near 30 s on a loaded 2-core machine; POCKETLM_TOKENIZER_BENCH_KB=1024 for docs/tokenizers.md
