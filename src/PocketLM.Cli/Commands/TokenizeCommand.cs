@@ -61,6 +61,8 @@ internal static class TokenizeCommand
         {
             Tokenizer t = fresh();
             t.Encode("warm", addSpecial: false);
+            GC.Collect();   // not the previous tokenizers' garbage
+            GC.WaitForPendingFinalizers();
             long t0 = Stopwatch.GetTimestamp();
             t.Encode(text, addSpecial, parseSpecial);
             cold[r] = Stopwatch.GetElapsedTime(t0).TotalSeconds;

@@ -16,9 +16,11 @@ internal sealed class BpeEncoder
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _tokenLookup;
     private readonly Dictionary<long, long> _merges = new();   // (left id, right id) → (rank << 32 | merged id)
     private readonly int[] _byteSymbol = new int[256];          // string id of each byte's one-character string, or -1
+    private readonly long[] _bytePairs = new long[256 * 256];   // merge of two single-byte symbols (as _merges), or -1
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheLookup;
     private const int CacheLimit = 100_000;
+    private int _cacheCount;
 
     public BpeEncoder(Dictionary<string, int> tokenToId, int vocabSize, string[] merges, PreTokenizer pre, bool ignoreMerges)
     {
@@ -48,6 +50,11 @@ internal sealed class BpeEncoder
         }
         for (int b = 0; b < 256; b++)
             _byteSymbol[b] = ids.TryGetValue(ByteLevel.ByteToChar[b].ToString(), out int id) ? id : -1;
+        // every word starts as single bytes: their pairs come from a table instead of the hash map
+        for (int a = 0; a < 256; a++)
+            for (int b = 0; b < 256; b++)
+                _bytePairs[a * 256 + b] = _byteSymbol[a] >= 0 && _byteSymbol[b] >= 0
+                    && _merges.TryGetValue(((long)_byteSymbol[a] << 32) | (uint)_byteSymbol[b], out long v) ? v : -1;
     }
 
     public void Encode(ReadOnlySpan<char> text, List<int> output)
@@ -94,13 +101,16 @@ internal sealed class BpeEncoder
     private void EncodeWord(ReadOnlySpan<char> word, ReadOnlySpan<byte> bytes, List<int> output, ref MergeState work)
     {
         if (word.IsEmpty) return;
+        if (word.Length == 1 && _byteSymbol[bytes[0]] is int single and >= 0 && single < _vocabSize) { output.Add(single); return; }
         if (_ignoreMerges && _tokenLookup.TryGetValue(word, out int whole)) { output.Add(whole); return; }
         if (_cacheLookup.TryGetValue(word, out int[]? cached)) { output.AddRange(cached); return; }
 
         int before = output.Count;
         Merge(word, bytes, output, ref work);
-        if (_cache.Count >= CacheLimit) _cache.Clear();
-        _cacheLookup.TryAdd(word, output.GetRange(before, output.Count - before).ToArray());
+        // ConcurrentDictionary.Count takes every lock: keep an approximate count instead
+        if (Volatile.Read(ref _cacheCount) >= CacheLimit) { _cache.Clear(); Volatile.Write(ref _cacheCount, 0); }
+        if (_cacheLookup.TryAdd(word, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(output)[before..].ToArray()))
+            Interlocked.Increment(ref _cacheCount);
     }
 
     private struct MergeState
@@ -128,7 +138,11 @@ internal sealed class BpeEncoder
         }
         Heap q = s.Queue;
         q.Clear();
-        for (int i = 1; i < n; i++) TryAdd(q, i - 1, i, id, len);
+        for (int i = 1; i < n; i++)
+        {
+            long v = _bytePairs[bytes[i - 1] * 256 + bytes[i]];
+            if (v >= 0) q.Push(new Bigram { Left = i - 1, Right = i, Rank = (int)(v >> 32), Merged = (int)v, Size = 2 });
+        }
         while (q.Count > 0)
         {
             Bigram bg = q.Pop();

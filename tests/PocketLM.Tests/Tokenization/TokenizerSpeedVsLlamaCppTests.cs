@@ -43,6 +43,30 @@ public class TokenizerSpeedVsLlamaCppTests(ITestOutputHelper output)
         return sb.ToString();
     }
 
+    /// <summary>Code-like text where most words are new (random identifiers, numbers, operators, indentation): the
+    /// worst case for PocketLM's word cache, and the best comparison of the BPE merge loops themselves.</summary>
+    internal static string CodeLikeText(int bytes)
+    {
+        var rng = new Random(5);
+        string[] syl = ["get", "set", "val", "ue", "max", "min", "to", "ken", "iz", "er", "buf", "fer", "pos", "len", "idx", "cfg", "Node", "List", "Map", "_", "Async", "ptr", "x", "tmp", "cnt"];
+        string[] ops = [" = ", " == ", " += ", "(", ")", ", ", ";\n", " {\n", "}\n", ".", " + ", " * ", "->", "[", "]", " // ", " < ", "::"];
+        var sb = new StringBuilder(bytes + 100);
+        int indent = 0;
+        while (sb.Length < bytes)
+        {
+            for (int k = rng.Next(1, 4); k > 0; k--) sb.Append(syl[rng.Next(syl.Length)]);
+            if (rng.Next(4) == 0) sb.Append(rng.Next(100000));
+            string op = ops[rng.Next(ops.Length)];
+            sb.Append(op);
+            if (op.EndsWith('\n'))
+            {
+                indent = Math.Clamp(indent + (op.Contains('{') ? 1 : op.Contains('}') ? -1 : 0), 0, 6);
+                sb.Append(' ', indent * 4);
+            }
+        }
+        return sb.ToString();
+    }
+
     [Fact]
     public void CompareWithLlamaCpp()
     {
@@ -51,12 +75,12 @@ public class TokenizerSpeedVsLlamaCppTests(ITestOutputHelper output)
             ("gpt-2", Fixtures.Vocab("ggml-vocab-gpt-2.gguf")),
             ("llama-spm", Fixtures.Vocab("ggml-vocab-llama-spm.gguf")),
         };
-        foreach (string p in new[] { "llama3", "qwen3" })
+        foreach (string p in new[] { "llama3", "qwen3", "deepseek_v3" })
             if (ConvertedVocabDifferentialTests.Converted(p) is { } path) vocabs.Add((p, path));
 
         // 256 KB keeps the test near 30 s on a loaded 2-core machine; POCKETLM_TOKENIZER_BENCH_KB=1024 for docs/tokenizers.md
         int kb = int.TryParse(Environment.GetEnvironmentVariable("POCKETLM_TOKENIZER_BENCH_KB"), out int k) && k > 0 ? k : 256;
-        var texts = new[] { ("English", TokenizerSpeedTests.EnglishText(kb << 10)), ("mixed", MixedText(kb << 10)) };
+        var texts = new[] { ("English", TokenizerSpeedTests.EnglishText(kb << 10)), ("mixed", MixedText(kb << 10)), ("code", CodeLikeText(kb << 10)) };
         string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "?";
         output.WriteLine($"load average at start: {load}; {Environment.ProcessorCount} logical CPUs; median of {Runs} runs after a warm-up; MB/s of UTF-8 input");
         output.WriteLine($"{"vocab",-10} {"text",-8} {"tokens",9} | {"PocketLM enc (cold)",19} {"enc (warm)",11} {"dec",8} | {"llama.cpp enc",13} {"dec",8}");
@@ -84,6 +108,8 @@ public class TokenizerSpeedVsLlamaCppTests(ITestOutputHelper output)
                 {
                     Tokenizer t = fresh();
                     t.Encode("warm up", addSpecial: false);
+                    GC.Collect();   // not the previous tokenizers' garbage
+                    GC.WaitForPendingFinalizers();
                     cold[r] = Seconds(() => t.Encode(text, addSpecial: false));
                 }
                 double warm = Median(Runs, () => tok.Encode(text, addSpecial: false));
