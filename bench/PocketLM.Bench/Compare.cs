@@ -40,8 +40,8 @@ internal static class Compare
                 Func<double> lTg = () => Time(nGen, () => llama!.Generate(tokens, nGen));
                 Func<double> lPp = () => Time(nPrompt, () => llama!.Prompt(tokens, nPrompt));
                 // warm-up (JIT tiers, page faults of the mappings)
-                pTg(); pPp(); pTg();
-                if (llama != null) { lTg(); lPp(); }
+                if (nGen > 0) { pTg(); pTg(); if (llama != null) lTg(); }
+                if (nPrompt > 0) { pPp(); if (llama != null) lPp(); }
                 var s = new List<double>[4];
                 for (int i = 0; i < 4; i++) s[i] = new();
                 string loadBefore = LoadAverage();
@@ -57,6 +57,14 @@ internal static class Compare
             }
         }
         Console.WriteLine($"load average at end: {LoadAverage()}");
+        foreach (var name in models)
+            foreach (var type in types)
+            {
+                var shape = Shape.All.First(s => s.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
+                using var f = PocketLM.Gguf.GgufFile.Open(BenchModels.Path(cache, shape, type));
+                var counts = f.Tensors.Where(t => t.Dimensions.Count == 2).GroupBy(t => t.Type).OrderBy(g => g.Key).Select(g => $"{g.Key}×{g.Count()}");
+                Console.WriteLine($"{shape.Name} {type}: matrices {string.Join(", ", counts)}");
+            }
         return 0;
     }
 

@@ -20,6 +20,8 @@ public sealed class WorkerPool : IDisposable
     // About 50–100 µs of spinning: long enough to bridge consecutive matmuls of one forward pass, short enough not to burn a
     // shared core between tokens.
     private const int SpinIterations = 2000;
+    // About 100 µs of spinning for the last grains of a run.
+    private const int WaitSpins = 1000;
 
     private readonly Thread[] _workers;
     private readonly object _park = new();
@@ -55,17 +57,19 @@ public sealed class WorkerPool : IDisposable
         }
         _work = work;
         _count = count;
-        _grain = Math.Max(1, count / (Threads * 4));
+        _grain = Math.Max(1, count / (Threads * 8));
         _done = 0;
         int gen = ++_generation;
         Interlocked.Exchange(ref _ticket, (long)gen << 32); // publishes the fields above (full fence)
         if (Volatile.Read(ref _sleepers) > 0)
             lock (_park) Monitor.PulseAll(_park);
         Drain(0, gen);
-        if (Volatile.Read(ref _done) != count)
+        // What is left is at most one grain per worker, in progress: spin on it (a yield here hands the core to another
+        // process for a whole time slice on a busy machine); yield only if a worker seems to have been descheduled mid-grain.
+        for (int spins = 0; Volatile.Read(ref _done) != count; spins++)
         {
-            var spin = new SpinWait();
-            while (Volatile.Read(ref _done) != count) spin.SpinOnce(sleep1Threshold: -1);
+            if (spins < WaitSpins) Thread.SpinWait(4);
+            else Thread.Yield();
         }
     }
 
