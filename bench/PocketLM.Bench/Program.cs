@@ -12,6 +12,7 @@ return args.FirstOrDefault() switch
     "kernels" => Kernels.Run(args[1..]),
     "pool" => PoolBench.Run(args[1..]),
     "profile" => Profile.Run(args[1..]),
+    "ab" => AB.Run(args[1..]),
     _ => Usage(),
 };
 

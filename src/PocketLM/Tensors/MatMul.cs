@@ -12,6 +12,9 @@ public static unsafe class MatMul
     /// <summary>Use the SIMD kernels (default where supported); tests switch it off to run the scalar reference everywhere.</summary>
     public static bool UseSimd { get; set; } = VecDotAvx2.IsSupported;
 
+    /// <summary>Multi-token tiles for batches (benchmarks switch them off to measure what they bring).</summary>
+    internal static bool UseTiles { get; set; } = true;
+
     internal static delegate*<byte*, byte*, int, float> Kernel(GgmlType type, bool simd)
     {
         if (simd && VecDotAvx2.IsSupported)
@@ -38,7 +41,7 @@ public static unsafe class MatMul
     internal static delegate*<byte*, long, byte*, long, int, float*, long, void> Tile(GgmlType type, bool simd, out int rows)
     {
         rows = 4;
-        if (!simd || !VecDotAvx2.IsSupported) return null;
+        if (!simd || !UseTiles || !VecDotAvx2.IsSupported) return null;
         switch (type)
         {
             case GgmlType.Q8_0: return &VecDotTiles.Q0Tile42<Q8_0Format>;
