@@ -39,13 +39,17 @@ internal static unsafe class VecDotAvx2
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> MulSumI8(Vector256<sbyte> x, Vector256<sbyte> y)
     {
+        if (AvxVnni.IsSupported) // same lanes without the (never saturating) int16 step; see VecDotTiles.MulSum
+            return Avx.ConvertToVector256Single(AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, Avx2.Sign(x, x).AsByte(), Avx2.Sign(y, x)));
         Vector256<short> dot = Avx2.MultiplyAddAdjacent(Avx2.Sign(x, x).AsByte(), Avx2.Sign(y, x));
         return Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(dot, Vector256.Create((short)1)));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> MulSumU8(Vector256<byte> x, Vector256<sbyte> y) =>
-        Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, y), Vector256.Create((short)1)));
+        AvxVnni.IsSupported // x ≤ 31: the int16 pair sums never saturate, so vpdpbusd gives the same lanes
+            ? Avx.ConvertToVector256Single(AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, x, y))
+            : Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, y), Vector256.Create((short)1)));
 
     /// <summary>16 bytes of nibbles → 32 bytes: low nibbles (elements 0–15) then high nibbles (16–31).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
