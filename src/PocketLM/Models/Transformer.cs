@@ -96,9 +96,7 @@ public sealed unsafe class Transformer : IDisposable
 
             // Attention: norm, project, (bias), (q/k norm), rope, cache, attend, project back, residual.
             for (int t = 0; t < n; t++) Ops.RmsNorm(_x + (long)t * d, L.AttnNorm, _xb + (long)t * d, d, _c.RmsEpsilon);
-            MatMul.Multiply(_ctx, L.Wq, _xb, _q, n);
-            MatMul.Multiply(_ctx, L.Wk, _xb, _k, n);
-            MatMul.Multiply(_ctx, L.Wv, _xb, _v, n);
+            MatMul.Multiply(_ctx, _xb, n, L.Wq, _q, L.Wk, _k, L.Wv, _v);
             if (L.BiasQ != null) AddRowBias(_q, L.BiasQ, n, _c.QueryWidth);
             if (L.BiasK != null) AddRowBias(_k, L.BiasK, n, _c.KeyWidth);
             if (L.BiasV != null) AddRowBias(_v, L.BiasV, n, _c.ValueWidth);
@@ -118,8 +116,7 @@ public sealed unsafe class Transformer : IDisposable
 
             // Feed-forward: norm, SwiGLU, project back, residual.
             for (int t = 0; t < n; t++) Ops.RmsNorm(_x + (long)t * d, L.FfnNorm, _xb + (long)t * d, d, _c.RmsEpsilon);
-            MatMul.Multiply(_ctx, L.Gate, _xb, _gate, n);
-            MatMul.Multiply(_ctx, L.Up, _xb, _up, n);
+            MatMul.Multiply(_ctx, _xb, n, L.Gate, _gate, L.Up, _up);
             for (int t = 0; t < n; t++) GgmlExp.SwiGlu(_gate + (long)t * ff, _up + (long)t * ff, _gate + (long)t * ff, ff);
             if (hooks) Hooks.Fire(HookKind.MlpPost, l, _gate, n, ff, start);
             MatMul.Multiply(_ctx, L.Down, _gate, _proj, n);

@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace PocketLM.Tensors;
 
@@ -30,6 +32,29 @@ public static unsafe class ActivationQuantizer
 
     /// <summary>Quantizes <paramref name="n"/> floats into <paramref name="type"/> (one of the vec_dot types).</summary>
     public static void Row(GgmlType type, float* x, byte* y, int n)
+    {
+        if (Simd)
+        {
+            switch (type)
+            {
+                case GgmlType.Q8_0: Q8_0Avx2(x, (Q8_0Block*)y, n, null); return;
+                case GgmlType.Q8_1: Q8_0Avx2(x, (Q8_0Block*)y, n, (Q8_1Block*)y); return;
+                case GgmlType.Q8_K: Q8KAvx2(x, (Q8KBlock*)y, n); return;
+                case GgmlType.F16:
+                    int i = 0;
+                    for (; i + 8 <= n; i += 8) Fp16.FromSingle8(Avx.LoadVector256(x + i), (ushort*)y + i);
+                    for (; i < n; i++) ((ushort*)y)[i] = Fp16.FromSingle(x[i]);
+                    return;
+            }
+        }
+        RowScalar(type, x, y, n);
+    }
+
+    /// <summary>Whether <see cref="Row(GgmlType, float*, byte*, int)"/> uses the AVX2 quantizers (bit-identical to the scalar ones).</summary>
+    internal static bool Simd { get; set; } = Avx2.IsSupported && Fma.IsSupported;
+
+    /// <summary>The scalar reference quantizers.</summary>
+    internal static void RowScalar(GgmlType type, float* x, byte* y, int n)
     {
         switch (type)
         {
@@ -100,6 +125,113 @@ public static unsafe class ActivationQuantizer
             }
             y[i].S = Fp16.FromSingle(d * sum);
         }
+    }
+
+    // ---- AVX2 (ggml's quantize_row_q8_0/q8_1 AVX2 code; Q8_K vectorised with the reference's exact steps) ----
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float HMax(Vector256<float> v)
+    {
+        Vector128<float> m = Sse.Max(v.GetUpper(), v.GetLower());
+        m = Sse.Max(m, Sse.MoveHighToLow(m, m));
+        m = Sse.MaxScalar(m, Sse3.MoveHighAndDuplicate(m));
+        return m.ToScalar();
+    }
+
+    /// <summary>Q8_0 blocks (and Q8_1's sum when <paramref name="q81"/> is given: then y is written as Q8_1 blocks).</summary>
+    private static void Q8_0Avx2(float* x, Q8_0Block* y, int n, Q8_1Block* q81)
+    {
+        var absMask = Vector256.Create(0x7fffffff).AsSingle();
+        var perm = Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7);
+        for (int i = 0; i < n / QK.Small; i++, x += 32)
+        {
+            Vector256<float> v0 = Avx.LoadVector256(x), v1 = Avx.LoadVector256(x + 8), v2 = Avx.LoadVector256(x + 16), v3 = Avx.LoadVector256(x + 24);
+            Vector256<float> m = Avx.Max(Avx.Max(v0 & absMask, v1 & absMask), Avx.Max(v2 & absMask, v3 & absMask));
+            float amax = HMax(m);
+            if (float.IsNaN(amax)) { QuantizeOneScalar(x, y, i, q81); continue; }
+            float d = amax / 127f;
+            float id = amax != 0f ? 127f / amax : 0f;
+            var mul = Vector256.Create(id);
+            Vector256<int> i0 = Avx.ConvertToVector256Int32(Avx.RoundToNearestInteger(Avx.Multiply(v0, mul)));
+            Vector256<int> i1 = Avx.ConvertToVector256Int32(Avx.RoundToNearestInteger(Avx.Multiply(v1, mul)));
+            Vector256<int> i2 = Avx.ConvertToVector256Int32(Avx.RoundToNearestInteger(Avx.Multiply(v2, mul)));
+            Vector256<int> i3 = Avx.ConvertToVector256Int32(Avx.RoundToNearestInteger(Avx.Multiply(v3, mul)));
+            Vector256<sbyte> packed = Avx2.PackSignedSaturate(Avx2.PackSignedSaturate(i0, i1), Avx2.PackSignedSaturate(i2, i3));
+            packed = Avx2.PermuteVar8x32(packed.AsInt32(), perm).AsSByte();
+            if (q81 == null)
+            {
+                y[i].D = Fp16.FromSingle(d);
+                Avx.Store(y[i].Qs, packed);
+            }
+            else
+            {
+                Vector256<int> s = (i0 + i1) + (i2 + i3);
+                Vector128<int> s4 = Sse2.Add(s.GetLower(), s.GetUpper());
+                int sum = s4.GetElement(0) + s4.GetElement(1) + s4.GetElement(2) + s4.GetElement(3);
+                q81[i].D = Fp16.FromSingle(d);
+                q81[i].S = Fp16.FromSingle(d * sum);
+                Avx.Store(q81[i].Qs, packed);
+            }
+        }
+    }
+
+    private static void QuantizeOneScalar(float* x, Q8_0Block* y, int i, Q8_1Block* q81)
+    {
+        if (q81 == null) Q8_0(x, y + i, 32);
+        else Q8_1(x, q81 + i, 32);
+    }
+
+    private static void Q8KAvx2(float* x, Q8KBlock* y, int n)
+    {
+        var absMask = Vector256.Create(0x7fffffff).AsSingle();
+        var magic = Vector256.Create(12582912f);
+        var ones8 = Vector256.Create((byte)1);
+        var ones16 = Vector256.Create((short)1);
+        var perm = Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7);
+        for (int i = 0; i < n / QK.K; i++, x += QK.K)
+        {
+            Vector256<float> m = Vector256<float>.Zero, nan = Vector256<float>.Zero;
+            for (int j = 0; j < QK.K; j += 8)
+            {
+                Vector256<float> v = Avx.LoadVector256(x + j);
+                m = Avx.Max(m, v & absMask);
+                nan |= Avx.CompareUnordered(v, v);
+            }
+            float amax = HMax(m);
+            if (amax == 0 || !Avx.TestZ(nan, nan))
+            {
+                Q8K(x, y + i, QK.K); // all zero, or NaNs: the reference's own handling
+                continue;
+            }
+            int at = 0;
+            while (MathF.Abs(x[at]) != amax) at++; // the first element of the largest magnitude, as the reference picks
+            float iscale = -127f / x[at];
+            var vs = Vector256.Create(iscale);
+            for (int j = 0; j < QK.K; j += 32)
+            {
+                Vector256<int> q0 = Quant(Avx.LoadVector256(x + j), vs, magic);
+                Vector256<int> q1 = Quant(Avx.LoadVector256(x + j + 8), vs, magic);
+                Vector256<int> q2 = Quant(Avx.LoadVector256(x + j + 16), vs, magic);
+                Vector256<int> q3 = Quant(Avx.LoadVector256(x + j + 24), vs, magic);
+                Vector256<sbyte> packed = Avx2.PackSignedSaturate(Avx2.PackSignedSaturate(q0, q1), Avx2.PackSignedSaturate(q2, q3));
+                packed = Avx2.PermuteVar8x32(packed.AsInt32(), perm).AsSByte();
+                Avx.Store(y[i].Qs + j, packed);
+                // sums of 16: bytes → pairs → quads (lanes 0–3 are elements j..j+15, lanes 4–7 the next 16)
+                Vector256<int> quads = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(ones8, packed), ones16);
+                Vector128<int> h = Ssse3.HorizontalAdd(quads.GetLower(), quads.GetUpper());
+                h = Ssse3.HorizontalAdd(h, h);
+                y[i].BSums[j / 16] = (short)h.GetElement(0);
+                y[i].BSums[j / 16 + 1] = (short)h.GetElement(1);
+            }
+            y[i].D = 1 / iscale;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Quant(Vector256<float> x, Vector256<float> iscale, Vector256<float> magic)
+    {
+        Vector256<int> bits = Avx.Add(Avx.Multiply(iscale, x), magic).AsInt32();
+        return Avx2.Min((bits & Vector256.Create(0x007fffff)) - Vector256.Create(0x00400000), Vector256.Create(127));
     }
 
     /// <summary>ggml's nearest_int: adding 1.5·2²³ puts the integer in the low mantissa bits, rounding ties to even.</summary>

@@ -17,7 +17,7 @@ public sealed unsafe class ComputeContext : IDisposable
         MaxBatch = maxBatch;
         // Widest activation format per element is F16/BF16 (2 bytes); Q8_0/Q8_1/Q8_K need at most 36/32 bytes per element.
         ActivationRowCapacity = ((long)maxCols * 2 + 63) & ~63L;
-        _activations = (byte*)NativeMemory.AlignedAlloc((nuint)(ActivationRowCapacity * maxBatch), 64);
+        _activations = (byte*)NativeMemory.AlignedAlloc((nuint)(ActivationRowCapacity * maxBatch * MatMul.RowsWork.MaxSegments), 64);
         Pool = new WorkerPool(threads);
     }
 
@@ -26,6 +26,8 @@ public sealed unsafe class ComputeContext : IDisposable
     public int MaxBatch { get; }
     internal long ActivationRowCapacity { get; }
     internal byte* Activations => _activations;
+    /// <summary>Quantized-activation buffer <paramref name="slot"/> (one per matrix of a grouped multiply).</summary>
+    internal byte* ActivationBuffer(int slot) => _activations + slot * ActivationRowCapacity * MaxBatch;
     internal readonly MatMul.RowsWork RowsWork = new();
     internal readonly MatMul.QuantizeWork QuantizeWork = new();
 

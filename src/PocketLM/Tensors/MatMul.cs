@@ -12,6 +12,9 @@ public static unsafe class MatMul
     /// <summary>Use the SIMD kernels (default where supported); tests switch it off to run the scalar reference everywhere.</summary>
     public static bool UseSimd { get; set; } = VecDotAvx2.IsSupported;
 
+    /// <summary>Multi-token tiles for batches (benchmarks switch them off to measure what they bring).</summary>
+    internal static bool UseTiles { get; set; } = true;
+
     internal static delegate*<byte*, byte*, int, float> Kernel(GgmlType type, bool simd)
     {
         if (simd && VecDotAvx2.IsSupported)
@@ -25,14 +28,61 @@ public static unsafe class MatMul
     /// <summary>Four-rows-at-once kernel (rows at a stride, outputs at a stride), or null.</summary>
     internal static delegate*<byte*, long, byte*, int, float*, long, void> Kernel4(GgmlType type, bool simd) =>
         simd && VecDotAvx2.IsSupported
-            ? type switch { GgmlType.Q8_0 => &VecDotAvx2.Q8_0x4, GgmlType.Q4_0 => &VecDotAvx2.Q4_0x4, _ => null }
+            ? type switch
+            {
+                GgmlType.Q8_0 => &VecDotTiles.Q0x4<Q8_0Format>,
+                GgmlType.Q4_0 => &VecDotTiles.Q0x4<Q4_0Format>,
+                GgmlType.Q5_0 => &VecDotTiles.Q0x4<Q5_0Format>,
+                _ => null,
+            }
             : null;
+
+    /// <summary>Rows × two tokens tile kernel (prefill) and its row count, or null: y[t·yStride + k] for row k, token t.</summary>
+    internal static delegate*<byte*, long, byte*, long, int, float*, long, void> Tile(GgmlType type, bool simd, out int rows)
+    {
+        rows = 4;
+        if (!simd || !UseTiles || !VecDotAvx2.IsSupported) return null;
+        switch (type)
+        {
+            case GgmlType.Q8_0: return &VecDotTiles.Q0Tile42<Q8_0Format>;
+            case GgmlType.Q4_0: return &VecDotTiles.Q0Tile42<Q4_0Format>;
+            case GgmlType.Q5_0: return &VecDotTiles.Q0Tile42<Q5_0Format>;
+            case GgmlType.Q4_K: rows = 1; return &VecDotTiles.Q4KTile12;
+            case GgmlType.Q6_K: rows = 1; return &VecDotTiles.Q6KTile12;
+            default: return null;
+        }
+    }
 
     /// <summary>
     /// y[b*w.Rows + r] = Σ_k W[r,k]·x[b*w.Cols + k] for b &lt; batch. x is quantized once per call to the weight's vec_dot
     /// type; work is split by output rows in chunks over the pool. No allocation.
     /// </summary>
     public static void Multiply(ComputeContext ctx, in WeightMatrix w, float* x, float* y, int batch)
+    {
+        var job = ctx.RowsWork;
+        job.Begin(batch, UseSimd);
+        Add(ctx, job, w, x, y, batch);
+        ctx.Pool.Run(job, job.Chunks);
+    }
+
+    /// <summary>
+    /// Two or three products of the same input (Q, K, V projections; gate and up) in one pass over the pool: the input is
+    /// quantized once per activation format and the threads synchronise once instead of once per matrix.
+    /// <paramref name="w2"/> may be skipped with <paramref name="y2"/> = null.
+    /// </summary>
+    public static void Multiply(ComputeContext ctx, float* x, int batch, in WeightMatrix w0, float* y0, in WeightMatrix w1, float* y1,
+                                in WeightMatrix w2 = default, float* y2 = null)
+    {
+        if (w1.Cols != w0.Cols || (y2 != null && w2.Cols != w0.Cols)) throw new ArgumentException("Grouped matrices must share the input width.");
+        var job = ctx.RowsWork;
+        job.Begin(batch, UseSimd);
+        Add(ctx, job, w0, x, y0, batch);
+        Add(ctx, job, w1, x, y1, batch);
+        if (y2 != null) Add(ctx, job, w2, x, y2, batch);
+        ctx.Pool.Run(job, job.Chunks);
+    }
+
+    private static void Add(ComputeContext ctx, RowsWork job, in WeightMatrix w, float* x, float* y, int batch)
     {
         if (w.Cols > ctx.MaxCols) throw new ArgumentException($"Matrix has {w.Cols} columns; the context was sized for {ctx.MaxCols}.");
         if (batch < 1 || batch > ctx.MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch));
@@ -46,19 +96,22 @@ public static unsafe class MatMul
         }
         else
         {
-            act = ctx.Activations;
             actRow = ctx.ActivationRowCapacity;
-            if (batch == 1) ActivationQuantizer.Row(at, x, act, w.Cols);
-            else
+            // One buffer per activation format within a group: a format already made for this input is reused.
+            act = job.FindActivations(at, x);
+            if (act == null)
             {
-                var q = ctx.QuantizeWork;
-                q.Set(at, x, w.Cols, act, actRow);
-                ctx.Pool.Run(q, batch);
+                act = ctx.ActivationBuffer(job.Segments);
+                if (batch == 1) ActivationQuantizer.Row(at, x, act, w.Cols);
+                else
+                {
+                    var q = ctx.QuantizeWork;
+                    q.Set(at, x, w.Cols, act, actRow);
+                    ctx.Pool.Run(q, batch);
+                }
             }
         }
-        var job = ctx.RowsWork;
-        job.Set(w, act, actRow, y, batch, UseSimd);
-        ctx.Pool.Run(job, (w.Rows + RowsPerChunk - 1) / RowsPerChunk);
+        job.Add(w, act, actRow, y, at, x);
     }
 
     /// <summary>The plain scalar path, on the same quantization of x; single-threaded; for tests and checks.</summary>
@@ -103,40 +156,102 @@ public static unsafe class MatMul
         }
     }
 
-    /// <summary>Output rows in chunks of <see cref="RowsPerChunk"/>; within a chunk every activation row passes over the same weights.</summary>
+    /// <summary>Output rows in chunks of <see cref="RowsPerChunk"/> over up to three matrices; within a chunk every
+    /// activation row passes over the same weights.</summary>
     internal sealed class RowsWork : IParallelWork
     {
-        private byte* _w;
-        private long _rowBytes;
-        private int _rows, _cols, _batch;
-        private byte* _act;
-        private long _actRow;
-        private float* _y;
-        private delegate*<byte*, byte*, int, float> _dot;
-        private delegate*<byte*, long, byte*, int, float*, long, void> _dot4;
+        internal const int MaxSegments = 3;
 
-        public void Set(in WeightMatrix w, byte* act, long actRow, float* y, int batch, bool simd)
+        private struct Segment
         {
-            _w = w.Data; _rowBytes = w.RowBytes; _rows = w.Rows; _cols = w.Cols;
-            _act = act; _actRow = actRow; _y = y; _batch = batch;
-            _dot = Kernel(w.Type, simd);
-            _dot4 = Kernel4(w.Type, simd);
+            public byte* W;
+            public long RowBytes;
+            public int Rows, Cols, FirstChunk;
+            public byte* Act;
+            public long ActRow;
+            public float* Y;
+            public delegate*<byte*, byte*, int, float> Dot;
+            public delegate*<byte*, long, byte*, int, float*, long, void> Dot4;
+            public delegate*<byte*, long, byte*, long, int, float*, long, void> Tile;
+            public int TileRows;
+            public GgmlType ActType;
+            public float* ActSource;
+        }
+
+        private readonly Segment[] _segments = new Segment[MaxSegments];
+        private int _count, _chunks, _batch;
+        private bool _simd;
+
+        public int Chunks => _chunks;
+        public int Segments => _count;
+
+        public void Begin(int batch, bool simd)
+        {
+            _count = 0; _chunks = 0; _batch = batch; _simd = simd;
+        }
+
+        /// <summary>Activations already made from <paramref name="x"/> in format <paramref name="type"/> in this group, or null.</summary>
+        public byte* FindActivations(GgmlType type, float* x)
+        {
+            for (int i = 0; i < _count; i++)
+                if (_segments[i].ActType == type && _segments[i].ActSource == x) return _segments[i].Act;
+            return null;
+        }
+
+        public void Add(in WeightMatrix w, byte* act, long actRow, float* y, GgmlType actType, float* actSource)
+        {
+            ref var s = ref _segments[_count++];
+            s.ActType = actType; s.ActSource = actSource;
+            s.W = w.Data; s.RowBytes = w.RowBytes; s.Rows = w.Rows; s.Cols = w.Cols;
+            s.Act = act; s.ActRow = actRow; s.Y = y;
+            s.Dot = Kernel(w.Type, _simd);
+            s.Dot4 = Kernel4(w.Type, _simd);
+            s.Tile = Tile(w.Type, _simd, out s.TileRows);
+            s.FirstChunk = _chunks;
+            _chunks += (w.Rows + RowsPerChunk - 1) / RowsPerChunk;
         }
 
         public void Execute(int start, int end, int thread)
         {
+            int si = 0;
             for (int c = start; c < end; c++)
             {
-                int r0 = c * RowsPerChunk, r1 = Math.Min(_rows, r0 + RowsPerChunk);
-                for (int b = 0; b < _batch; b++)
+                while (si + 1 < _count && c >= _segments[si + 1].FirstChunk) si++;
+                Chunk(ref _segments[si], c - _segments[si].FirstChunk);
+            }
+        }
+
+        private void Chunk(ref Segment s, int c)
+        {
+            int rows = s.Rows, cols = s.Cols, batch = _batch;
+            byte* w = s.W;
+            long rb = s.RowBytes, actRow = s.ActRow;
+            int r0 = c * RowsPerChunk, r1 = Math.Min(rows, r0 + RowsPerChunk);
+            int b = 0;
+            if (s.Tile != null)
+            {
+                // Two tokens at a time over the chunk's rows (which stay in cache for the whole batch).
+                for (; b + 2 <= batch; b += 2)
                 {
-                    byte* a = _act + b * _actRow;
-                    float* yb = _y + (long)b * _rows;
+                    byte* a = s.Act + b * actRow;
+                    float* yb = s.Y + (long)b * rows;
                     int r = r0;
-                    if (_dot4 != null)
-                        for (; r + 4 <= r1; r += 4) _dot4(_w + r * _rowBytes, _rowBytes, a, _cols, yb + r, 1);
-                    for (; r < r1; r++) yb[r] = _dot(_w + r * _rowBytes, a, _cols);
+                    for (; r + s.TileRows <= r1; r += s.TileRows) s.Tile(w + r * rb, rb, a, actRow, cols, yb + r, rows);
+                    for (; r < r1; r++)
+                    {
+                        yb[r] = s.Dot(w + r * rb, a, cols);
+                        yb[rows + r] = s.Dot(w + r * rb, a + actRow, cols);
+                    }
                 }
+            }
+            for (; b < batch; b++)
+            {
+                byte* a = s.Act + b * actRow;
+                float* yb = s.Y + (long)b * rows;
+                int r = r0;
+                if (s.Dot4 != null)
+                    for (; r + 4 <= r1; r += 4) s.Dot4(w + r * rb, rb, a, cols, yb + r, 1);
+                for (; r < r1; r++) yb[r] = s.Dot(w + r * rb, a, cols);
             }
         }
     }

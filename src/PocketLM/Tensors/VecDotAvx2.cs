@@ -39,13 +39,17 @@ internal static unsafe class VecDotAvx2
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> MulSumI8(Vector256<sbyte> x, Vector256<sbyte> y)
     {
+        if (AvxVnni.IsSupported) // same lanes without the (never saturating) int16 step; see VecDotTiles.MulSum
+            return Avx.ConvertToVector256Single(AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, Avx2.Sign(x, x).AsByte(), Avx2.Sign(y, x)));
         Vector256<short> dot = Avx2.MultiplyAddAdjacent(Avx2.Sign(x, x).AsByte(), Avx2.Sign(y, x));
         return Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(dot, Vector256.Create((short)1)));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> MulSumU8(Vector256<byte> x, Vector256<sbyte> y) =>
-        Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, y), Vector256.Create((short)1)));
+        AvxVnni.IsSupported // x ≤ 31: the int16 pair sums never saturate, so vpdpbusd gives the same lanes
+            ? Avx.ConvertToVector256Single(AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, x, y))
+            : Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, y), Vector256.Create((short)1)));
 
     /// <summary>16 bytes of nibbles → 32 bytes: low nibbles (elements 0–15) then high nibbles (16–31).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -74,7 +78,7 @@ internal static unsafe class VecDotAvx2
     private static Vector256<sbyte> Load32(sbyte* p) => Avx.LoadVector256(p);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<byte> Srl(Vector256<byte> v, [ConstantExpected] byte s) => Avx2.ShiftRightLogical(v.AsUInt16(), s).AsByte();
+    internal static Vector256<byte> Srl(Vector256<byte> v, [ConstantExpected] byte s) => Avx2.ShiftRightLogical(v.AsUInt16(), s).AsByte();
 
     /// <summary>Shift by a count known only at run time (vpsrlw with the count in a register).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -82,7 +86,7 @@ internal static unsafe class VecDotAvx2
 
     /// <summary>Two 16-bit scales: lanes 0–7 get <paramref name="a"/>, 8–15 get <paramref name="b"/> (one per 16 elements).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<short> Scales2(int a, int b) => Vector256.Create(Vector128.Create((short)a), Vector128.Create((short)b));
+    internal static Vector256<short> Scales2(int a, int b) => Vector256.Create(Vector128.Create((short)a), Vector128.Create((short)b));
 
     // ---- 32-element formats ----
 
@@ -261,7 +265,7 @@ internal static unsafe class VecDotAvx2
 
     /// <summary>ggml's utmp shuffle of Q4_K/Q5_K's packed 6-bit values: 8 scales then 8 mins, one byte each.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<byte> ScalesAndMins(byte* packed)
+    internal static Vector128<byte> ScalesAndMins(byte* packed)
     {
         const uint kmask1 = 0x3f3f3f3f, kmask2 = 0x0f0f0f0f, kmask3 = 0x03030303;
         uint u0 = Unsafe.ReadUnaligned<uint>(packed), u1 = Unsafe.ReadUnaligned<uint>(packed + 4), u2 = Unsafe.ReadUnaligned<uint>(packed + 8);
@@ -274,7 +278,7 @@ internal static unsafe class VecDotAvx2
 
     /// <summary>Σ min·bsum in ggml's four lanes: hadd of bsum pairs, then madd with the mins.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<int> MinProducts(Vector256<short> scalesAndMins16, short* bsums)
+    internal static Vector128<int> MinProducts(Vector256<short> scalesAndMins16, short* bsums)
     {
         Vector256<short> q8sums = Avx.LoadVector256(bsums);
         Vector128<short> q8s = Ssse3.HorizontalAdd(q8sums.GetLower(), q8sums.GetUpper());

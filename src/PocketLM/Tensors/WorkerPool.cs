@@ -9,20 +9,25 @@ public interface IParallelWork
 
 /// <summary>
 /// Persistent worker threads for kernels that take well under a millisecond: a Parallel.For or Task per matmul costs more
-/// than a small matmul. Workers spin briefly on a generation counter and then park on a monitor; the caller works too and
-/// hands out items in small grains through an atomic counter so a thread slowed by another process does not hold the rest up.
+/// than a small matmul. Workers spin briefly on a generation counter and then park on a monitor; the caller works too.
+/// Items are claimed in small grains from one 64-bit ticket (generation in the high half, next item in the low half) and
+/// the caller waits only for items that were claimed, never for a worker to show up: on a shared, oversubscribed machine a
+/// worker that the OS has descheduled simply finds nothing left to do when it wakes, instead of stalling every matmul
+/// for a scheduler time slice.
 /// </summary>
 public sealed class WorkerPool : IDisposable
 {
     // About 50–100 µs of spinning: long enough to bridge consecutive matmuls of one forward pass, short enough not to burn a
     // shared core between tokens.
     private const int SpinIterations = 2000;
+    // About 100 µs of spinning for the last grains of a run.
+    private const int WaitSpins = 1000;
 
     private readonly Thread[] _workers;
     private readonly object _park = new();
     private IParallelWork? _work;
-    private int _count, _grain, _next, _pending, _sleepers;
-    private long _generation;
+    private int _count, _grain, _done, _sleepers, _generation;
+    private long _ticket; // (generation << 32) | next unclaimed item
     private volatile bool _disposed;
 
     public WorkerPool(int threads)
@@ -52,37 +57,49 @@ public sealed class WorkerPool : IDisposable
         }
         _work = work;
         _count = count;
-        _grain = Math.Max(1, count / (Threads * 4));
-        _next = 0;
-        _pending = _workers.Length;
-        Interlocked.Increment(ref _generation); // publishes the fields above (full fence)
+        _grain = Math.Max(1, count / (Threads * 8));
+        _done = 0;
+        int gen = ++_generation;
+        Interlocked.Exchange(ref _ticket, (long)gen << 32); // publishes the fields above (full fence)
         if (Volatile.Read(ref _sleepers) > 0)
             lock (_park) Monitor.PulseAll(_park);
-        Drain(0);
-        var spin = new SpinWait();
-        while (Volatile.Read(ref _pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
-        _work = null;
-    }
-
-    private void Drain(int thread)
-    {
-        IParallelWork work = _work!;
-        int count = _count, grain = _grain;
-        while (true)
+        Drain(0, gen);
+        // What is left is at most one grain per worker, in progress: spin on it (a yield here hands the core to another
+        // process for a whole time slice on a busy machine); yield only if a worker seems to have been descheduled mid-grain.
+        for (int spins = 0; Volatile.Read(ref _done) != count; spins++)
         {
-            int start = Interlocked.Add(ref _next, grain) - grain;
-            if (start >= count) return;
-            work.Execute(start, Math.Min(count, start + grain), thread);
+            if (spins < WaitSpins) Thread.SpinWait(4);
+            else Thread.Yield();
         }
     }
 
+    private void Drain(int thread, int gen)
+    {
+        while (true)
+        {
+            long t = Volatile.Read(ref _ticket);
+            if ((int)(t >> 32) != gen) return;
+            int next = (int)t, count = _count;
+            if (next >= count) return;
+            IParallelWork work = _work!;
+            int take = Math.Min(_grain, count - next);
+            // The exchange succeeds only while this generation still has these items unclaimed, which also proves the
+            // fields read above belong to it (the caller cannot start another run before every item is done).
+            if (Interlocked.CompareExchange(ref _ticket, t + take, t) != t) continue;
+            work.Execute(next, next + take, thread);
+            Interlocked.Add(ref _done, take);
+        }
+    }
+
+    private int CurrentGeneration => (int)(Volatile.Read(ref _ticket) >> 32);
+
     private void WorkerLoop(int id)
     {
-        long seen = 0;
+        int seen = 0;
         while (true)
         {
             int spins = 0;
-            while (Volatile.Read(ref _generation) == seen && !_disposed)
+            while (CurrentGeneration == seen && !_disposed)
             {
                 if (spins++ < SpinIterations) Thread.SpinWait(20);
                 else
@@ -90,15 +107,14 @@ public sealed class WorkerPool : IDisposable
                     lock (_park)
                     {
                         Interlocked.Increment(ref _sleepers); // full fence before re-checking the generation
-                        while (Volatile.Read(ref _generation) == seen && !_disposed) Monitor.Wait(_park);
+                        while (CurrentGeneration == seen && !_disposed) Monitor.Wait(_park);
                         Interlocked.Decrement(ref _sleepers);
                     }
                 }
             }
             if (_disposed) return;
-            seen = Volatile.Read(ref _generation);
-            Drain(id);
-            Interlocked.Decrement(ref _pending);
+            seen = CurrentGeneration;
+            Drain(id, seen);
         }
     }
 

@@ -34,6 +34,35 @@ public unsafe class ActivationQuantizerTests
         }
     }
 
+    [Theory]
+    [InlineData(GgmlType.Q8_0)]
+    [InlineData(GgmlType.Q8_1)]
+    [InlineData(GgmlType.Q8_K)]
+    [InlineData(GgmlType.F16)]
+    public void SimdQuantizersMatchScalar(GgmlType type)
+    {
+        var rng = new Random(7 + (int)type);
+        const int n = 2048;
+        for (int round = 0; round < 8; round++)
+        {
+            float[] x = TestData.Floats(rng, n, MathF.Pow(10, rng.Next(-3, 3)));
+            if (round == 1) Array.Clear(x, 256, 256);
+            if (round == 2) for (int i = 0; i < n; i++) x[i] = MathF.Round(x[i] * 4) / 4; // ties and repeated maxima
+            if (round == 3) for (int i = 0; i < n; i++) x[i] = rng.Next(-3, 4);
+            int bytes = (int)GgmlTypeInfo.RowBytes(type, n);
+            var simd = new byte[bytes];
+            var scalar = new byte[bytes];
+            fixed (float* px = x)
+            fixed (byte* a = simd)
+            fixed (byte* b = scalar)
+            {
+                ActivationQuantizer.Row(type, px, a, n);
+                ActivationQuantizer.RowScalar(type, px, b, n);
+            }
+            Assert.Equal(scalar, simd);
+        }
+    }
+
     [Fact]
     public void NearestIntRoundsTiesToEven()
     {

@@ -118,6 +118,33 @@ public unsafe class MatMulTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5)]
+    public void GroupedMultiplyMatchesSeparateOnes(int batch)
+    {
+        const int cols = 512;
+        using var a = new Problem(GgmlType.Q5_0, 37, cols, batch, 3);
+        using var b = new Problem(GgmlType.Q6_K, 20, cols, batch, 4);
+        using var c = new Problem(GgmlType.Q8_0, 52, cols, batch, 5);
+        using var ctx = new ComputeContext(2, cols, batch);
+        float* x = a.X;
+        var expected = new List<float[]>();
+        foreach (var p in new[] { a, b, c })
+        {
+            MatMul.Multiply(ctx, p.Matrix, x, p.Y, batch);
+            expected.Add(new Span<float>(p.Y, p.Matrix.Rows * batch).ToArray());
+            new Span<float>(p.Y, p.Matrix.Rows * batch).Clear();
+        }
+        MatMul.Multiply(ctx, x, batch, a.Matrix, a.Y, b.Matrix, b.Y, c.Matrix, c.Y);
+        Assert.Equal(expected[0], new Span<float>(a.Y, 37 * batch).ToArray());
+        Assert.Equal(expected[1], new Span<float>(b.Y, 20 * batch).ToArray());
+        Assert.Equal(expected[2], new Span<float>(c.Y, 52 * batch).ToArray());
+        MatMul.Multiply(ctx, x, batch, c.Matrix, c.Y, a.Matrix, a.Y);
+        Assert.Equal(expected[0], new Span<float>(a.Y, 37 * batch).ToArray());
+        Assert.Equal(expected[2], new Span<float>(c.Y, 52 * batch).ToArray());
+    }
+
     [Fact]
     public void MultiplyAllocatesNothing()
     {

@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using PocketLM.Tensors;
+
+// Quick matvec throughput: weight bytes streamed per second for 4096×4096 matrices, after warm-up (tiered JIT/OSR). The
+// benchmark cycles through enough copies (~256 MB) that weights come from DRAM, not L3, as they do in a real forward pass.
+// Usage: PocketLM.Bench kernels [types...]   e.g. PocketLM.Bench kernels Q8_0 Q4_0 Q4_K
+namespace PocketLM.Bench;
+
+internal static unsafe class Kernels
+{
+    public static int Run(string[] args)
+    {
+        const int rows = 4096, cols = 4096;
+        var types = args.Length > 0 ? args.Select(Enum.Parse<GgmlType>).ToArray() : [GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.F16];
+        var rng = new Random(1);
+        float* x = (float*)NativeMemory.AlignedAlloc(cols * 4 * 8, 64);
+        float* y = (float*)NativeMemory.AlignedAlloc(rows * 4 * 8, 64);
+        for (int i = 0; i < cols * 8; i++) x[i] = (float)(rng.NextDouble() - 0.5);
+        foreach (var type in types)
+        {
+            long rowBytes = GgmlTypeInfo.RowBytes(type, cols);
+            long matrixBytes = rowBytes * rows;
+            int copies = (int)Math.Max(2, (256L << 20) / matrixBytes);
+            var ms = new WeightMatrix[copies];
+            var blocks = new nint[copies];
+            for (int c = 0; c < copies; c++)
+            {
+                byte* w = (byte*)NativeMemory.AlignedAlloc((nuint)matrixBytes, 64);
+                // Random bits with small finite scales are as costly to multiply as real weights.
+                rng.NextBytes(new Span<byte>(w, (int)matrixBytes));
+                FixScales(type, w, matrixBytes);
+                ms[c] = new WeightMatrix(w, type, cols, rows);
+                blocks[c] = (nint)w;
+            }
+            foreach (int threads in new[] { 1, 2 })
+            {
+                using var ctx = new ComputeContext(threads, cols, 8);
+                foreach (int batch in new[] { 1, 8 })
+                {
+                    var sw = Stopwatch.StartNew();
+                    int iters = 0;
+                    while (sw.ElapsedMilliseconds < 1500) MatMul.Multiply(ctx, ms[iters++ % copies], x, y, batch); // warm-up
+                    iters = 0;
+                    sw.Restart();
+                    while (sw.ElapsedMilliseconds < 2000) { MatMul.Multiply(ctx, ms[iters % copies], x, y, batch); iters++; }
+                    double s = sw.Elapsed.TotalSeconds;
+                    Console.WriteLine($"{type,-5} threads={threads} batch={batch}: {rowBytes * rows * (double)iters / s / 1e9,6:F2} GB/s of weights, {s / iters * 1e3,7:F3} ms per call");
+                }
+            }
+            foreach (nint b in blocks) NativeMemory.AlignedFree((void*)b);
+        }
+    
+        return 0;
+    }
+
+    internal static void FixScales(GgmlType type, byte* w, long bytes)
+    {
+        int bb = GgmlTypeInfo.BlockBytes(type);
+        int[] halves = type switch
+        {
+            GgmlType.Q4_0 or GgmlType.Q5_0 or GgmlType.Q8_0 => [0],
+            GgmlType.Q4_1 or GgmlType.Q5_1 or GgmlType.Q4_K or GgmlType.Q5_K => [0, 2],
+            GgmlType.Q2_K => [80, 82],
+            GgmlType.Q3_K => [108],
+            GgmlType.Q6_K => [208],
+            GgmlType.F16 => [0],
+            _ => [],
+        };
+        ushort h = BitConverter.HalfToUInt16Bits((Half)0.01f);
+        for (long b = 0; b < bytes; b += bb)
+            foreach (int o in halves) *(ushort*)(w + b + o) = h;
+    }
+}

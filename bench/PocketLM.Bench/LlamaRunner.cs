@@ -1,0 +1,78 @@
+using LLama.Native;
+
+namespace PocketLM.Bench;
+
+/// <summary>
+/// llama.cpp through LLamaSharp's native API, run like llama-bench: tgN decodes N tokens one at a time from an empty
+/// cache, ppN evaluates N tokens as one batch. Settings are llama.cpp's defaults (F16 KV cache, flash attention auto =
+/// on for CPU), which is what PocketLM's default F16 cache emulates.
+/// </summary>
+internal sealed class LlamaRunner : IDisposable
+{
+    private static readonly NativeLogConfig.LLamaLogCallback Quiet = (_, _) => { };
+    private static int _loaded;
+    private readonly SafeLlamaModelHandle _model;
+    private readonly SafeLLamaContextHandle _ctx;
+    private readonly LLamaBatch _batch = new();
+
+    public static void EnsureLoaded()
+    {
+        if (Interlocked.Exchange(ref _loaded, 1) == 1) return;
+        NativeLogConfig.llama_log_set(Quiet);
+        NativeApi.llama_empty_call();
+        NativeLogConfig.llama_log_set(Quiet);
+    }
+
+    public LlamaRunner(string path, int threads, int contextSize)
+    {
+        EnsureLoaded();
+        var mp = LLamaModelParams.Default();
+        mp.n_gpu_layers = 0;
+        mp.check_tensors = false;
+        _model = SafeLlamaModelHandle.LoadFromFile(path, mp);
+        var cp = LLamaContextParams.Default();
+        cp.n_ctx = (uint)contextSize;
+        cp.n_batch = (uint)contextSize;
+        cp.n_ubatch = (uint)contextSize;
+        cp.n_seq_max = 1;
+        cp.n_threads = threads;
+        cp.n_threads_batch = threads;
+        cp.type_k = GGMLType.GGML_TYPE_F16;
+        cp.type_v = GGMLType.GGML_TYPE_F16;
+        cp.llama_flash_attn_type = LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_AUTO;
+        cp.offload_kqv = false;
+        cp.op_offload = false;
+        cp.no_perf = true;
+        _ctx = SafeLLamaContextHandle.Create(_model, cp);
+    }
+
+    public void Generate(int[] tokens, int n)
+    {
+        _ctx.MemoryClear(true);
+        for (int i = 0; i < n; i++)
+        {
+            _batch.Clear();
+            _batch.Add(tokens[i], i, LLamaSeqId.Zero, true);
+            Check(_ctx.Decode(_batch));
+        }
+    }
+
+    public void Prompt(int[] tokens, int n)
+    {
+        _ctx.MemoryClear(true);
+        _batch.Clear();
+        for (int i = 0; i < n; i++) _batch.Add(tokens[i], i, LLamaSeqId.Zero, i == n - 1);
+        Check(_ctx.Decode(_batch));
+    }
+
+    private static void Check(DecodeResult r)
+    {
+        if (r != DecodeResult.Ok) throw new InvalidOperationException($"llama_decode returned {r}");
+    }
+
+    public void Dispose()
+    {
+        _ctx.Dispose();
+        _model.Dispose();
+    }
+}

@@ -1,0 +1,223 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace PocketLM.Tensors;
+
+/// <summary>A 32-element format whose AVX2 dot is "signed int8 quants × Q8_0 activations, one half scale per block".</summary>
+internal unsafe interface IQ0Format
+{
+    static abstract int BlockBytes { get; }
+    /// <summary>The block's 32 quants as signed bytes (value − offset), exactly as ggml's AVX2 kernel forms them.</summary>
+    static abstract Vector256<sbyte> Quants(byte* block);
+}
+
+internal unsafe struct Q8_0Format : IQ0Format
+{
+    public static int BlockBytes => 34;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<sbyte> Quants(byte* b) => Avx.LoadVector256((sbyte*)(b + 2));
+}
+
+internal unsafe struct Q4_0Format : IQ0Format
+{
+    public static int BlockBytes => 18;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<sbyte> Quants(byte* b)
+    {
+        Vector128<byte> t = Sse2.LoadVector128(b + 2);
+        Vector128<byte> hi = Sse2.ShiftRightLogical(t.AsUInt16(), 4).AsByte();
+        return ((Vector256.Create(t, hi) & Vector256.Create((byte)0xF)) - Vector256.Create((byte)8)).AsSByte();
+    }
+}
+
+internal unsafe struct Q5_0Format : IQ0Format
+{
+    public static int BlockBytes => 22;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<sbyte> Quants(byte* b)
+    {
+        Vector128<byte> t = Sse2.LoadVector128(b + 6);
+        Vector128<byte> hi = Sse2.ShiftRightLogical(t.AsUInt16(), 4).AsByte();
+        Vector256<byte> nib = Vector256.Create(t, hi) & Vector256.Create((byte)0xF);
+        uint bits = Unsafe.ReadUnaligned<uint>(b + 2);
+        Vector256<byte> spread = Avx2.Shuffle(Vector256.Create(bits).AsByte(),
+            Vector256.Create(0x0000000000000000UL, 0x0101010101010101UL, 0x0202020202020202UL, 0x0303030303030303UL).AsByte());
+        Vector256<byte> bit = Vector256.Create(0x8040201008040201UL).AsByte();
+        Vector256<byte> set = Avx2.CompareEqual(spread & bit, bit);
+        return (nib | Avx2.AndNot(set, Vector256.Create((byte)0xF0))).AsSByte();
+    }
+}
+
+/// <summary>
+/// Multi-row and multi-token AVX2 kernels. Every (row, token) pair keeps its own accumulator and adds its blocks in the
+/// same order with the same fused steps as the one-row kernels in <see cref="VecDotAvx2"/>, so every output is
+/// bit-identical to <see cref="VecDotScalar"/>; what is shared is the loading and unpacking of weight blocks (across
+/// tokens), of activation blocks (across rows), and the loop overhead.
+/// </summary>
+[SkipLocalsInit]
+internal static unsafe class VecDotTiles
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Hsum(Vector256<float> v)
+    {
+        Vector128<float> r = Sse.Add(v.GetUpper(), v.GetLower());
+        r = Sse.Add(r, Sse.MoveHighToLow(r, r));
+        r = Sse.AddScalar(r, Sse3.MoveHighAndDuplicate(r));
+        return r.ToScalar();
+    }
+
+    /// <summary>ggml's mul_sum_i8_pairs_float with |x| precomputed (it depends on the weight only).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> MulSum(Vector256<sbyte> ax, Vector256<sbyte> x, Vector256<sbyte> y)
+    {
+        // vpdpbusd gives the same 8 lanes of 4-product sums: the int16 pair sums of vpmaddubsw never saturate here
+        // (|x| ≤ 128, |y| ≤ 127), so skipping them changes no bit.
+        if (AvxVnni.IsSupported)
+            return Avx.ConvertToVector256Single(AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, ax.AsByte(), Avx2.Sign(y, x)));
+        Vector256<short> dot = Avx2.MultiplyAddAdjacent(ax.AsByte(), Avx2.Sign(y, x));
+        return Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(dot, Vector256.Create((short)1)));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Half(byte* p) => Fp16.Table[*(ushort*)p];
+
+    /// <summary>Four consecutive rows × one activation row (decode).</summary>
+    public static void Q0x4<T>(byte* w, long rowBytes, byte* vy, int n, float* dst, long dstStride) where T : IQ0Format
+    {
+        byte* x0 = w, x1 = w + rowBytes, x2 = w + 2 * rowBytes, x3 = w + 3 * rowBytes;
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        int nb = n / 32, bb = T.BlockBytes;
+        for (int ib = 0; ib < nb; ib++, vy += 34)
+        {
+            float dy = Half(vy);
+            Vector256<sbyte> qy = Avx.LoadVector256((sbyte*)(vy + 2));
+            int o = ib * bb;
+            Vector256<sbyte> q0 = T.Quants(x0 + o), q1 = T.Quants(x1 + o), q2 = T.Quants(x2 + o), q3 = T.Quants(x3 + o);
+            a0 = Fma.MultiplyAdd(Vector256.Create(Half(x0 + o) * dy), MulSum(Avx2.Sign(q0, q0), q0, qy), a0);
+            a1 = Fma.MultiplyAdd(Vector256.Create(Half(x1 + o) * dy), MulSum(Avx2.Sign(q1, q1), q1, qy), a1);
+            a2 = Fma.MultiplyAdd(Vector256.Create(Half(x2 + o) * dy), MulSum(Avx2.Sign(q2, q2), q2, qy), a2);
+            a3 = Fma.MultiplyAdd(Vector256.Create(Half(x3 + o) * dy), MulSum(Avx2.Sign(q3, q3), q3, qy), a3);
+        }
+        dst[0] = Hsum(a0); dst[dstStride] = Hsum(a1); dst[2 * dstStride] = Hsum(a2); dst[3 * dstStride] = Hsum(a3);
+    }
+
+    /// <summary>Four consecutive rows × two activation rows (prefill): y[t·yStride + k] for row k, token t.</summary>
+    public static void Q0Tile42<T>(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride) where T : IQ0Format
+    {
+        byte* x0 = w, x1 = w + rowBytes, x2 = w + 2 * rowBytes, x3 = w + 3 * rowBytes;
+        byte* y0 = act, y1 = act + actRow;
+        Vector256<float> a00 = default, a10 = default, a20 = default, a30 = default;
+        Vector256<float> a01 = default, a11 = default, a21 = default, a31 = default;
+        int nb = n / 32, bb = T.BlockBytes;
+        for (int ib = 0; ib < nb; ib++, y0 += 34, y1 += 34)
+        {
+            int o = ib * bb;
+            float d0 = Half(y0), d1 = Half(y1);
+            Vector256<sbyte> qy0 = Avx.LoadVector256((sbyte*)(y0 + 2)), qy1 = Avx.LoadVector256((sbyte*)(y1 + 2));
+            Vector256<sbyte> q = T.Quants(x0 + o), aq = Avx2.Sign(q, q);
+            float dx = Half(x0 + o);
+            a00 = Fma.MultiplyAdd(Vector256.Create(dx * d0), MulSum(aq, q, qy0), a00);
+            a01 = Fma.MultiplyAdd(Vector256.Create(dx * d1), MulSum(aq, q, qy1), a01);
+            q = T.Quants(x1 + o); aq = Avx2.Sign(q, q); dx = Half(x1 + o);
+            a10 = Fma.MultiplyAdd(Vector256.Create(dx * d0), MulSum(aq, q, qy0), a10);
+            a11 = Fma.MultiplyAdd(Vector256.Create(dx * d1), MulSum(aq, q, qy1), a11);
+            q = T.Quants(x2 + o); aq = Avx2.Sign(q, q); dx = Half(x2 + o);
+            a20 = Fma.MultiplyAdd(Vector256.Create(dx * d0), MulSum(aq, q, qy0), a20);
+            a21 = Fma.MultiplyAdd(Vector256.Create(dx * d1), MulSum(aq, q, qy1), a21);
+            q = T.Quants(x3 + o); aq = Avx2.Sign(q, q); dx = Half(x3 + o);
+            a30 = Fma.MultiplyAdd(Vector256.Create(dx * d0), MulSum(aq, q, qy0), a30);
+            a31 = Fma.MultiplyAdd(Vector256.Create(dx * d1), MulSum(aq, q, qy1), a31);
+        }
+        y[0] = Hsum(a00); y[1] = Hsum(a10); y[2] = Hsum(a20); y[3] = Hsum(a30);
+        y += yStride;
+        y[0] = Hsum(a01); y[1] = Hsum(a11); y[2] = Hsum(a21); y[3] = Hsum(a31);
+    }
+
+    /// <summary>One Q4_K row × two Q8_K activation rows: the unpacked nibbles and scales serve both tokens.</summary>
+    public static void Q4KTile12(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride)
+    {
+        var x = (Q4KBlock*)w; var ya = (Q8KBlock*)act; var yb = (Q8KBlock*)(act + actRow);
+        Vector256<float> acc0 = default, acc1 = default;
+        Vector128<float> accm0 = default, accm1 = default;
+        var m4 = Vector256.Create((byte)0xF);
+        byte* sm = stackalloc byte[16];
+        for (int i = 0; i < n / QK.K; i++)
+        {
+            float xd = Fp16.Table[x[i].D], xm = Fp16.Table[x[i].DMin];
+            Vector128<byte> packed = VecDotAvx2.ScalesAndMins(x[i].Scales);
+            Sse2.Store(sm, packed);
+            Vector256<short> sm16 = Avx2.ConvertToVector256Int16(packed);
+            accm0 = Fma.MultiplyAdd(Vector128.Create(-ya[i].D * xm), Sse2.ConvertToVector128Single(VecDotAvx2.MinProducts(sm16, ya[i].BSums)), accm0);
+            accm1 = Fma.MultiplyAdd(Vector128.Create(-yb[i].D * xm), Sse2.ConvertToVector128Single(VecDotAvx2.MinProducts(sm16, yb[i].BSums)), accm1);
+            Vector256<int> s0 = Vector256<int>.Zero, s1 = Vector256<int>.Zero;
+            byte* q4 = x[i].Qs;
+            sbyte* p0 = ya[i].Qs, p1 = yb[i].Qs;
+            for (int j = 0; j < 4; j++, q4 += 32, p0 += 64, p1 += 64)
+            {
+                Vector256<byte> bits = Avx.LoadVector256(q4);
+                Vector256<byte> lo = bits & m4, hi = VecDotAvx2.Srl(bits, 4) & m4;
+                Vector256<short> sl = Vector256.Create((short)sm[2 * j]), sh = Vector256.Create((short)sm[2 * j + 1]);
+                s0 += Avx2.MultiplyAddAdjacent(sl, Avx2.MultiplyAddAdjacent(lo, Avx.LoadVector256(p0)))
+                    + Avx2.MultiplyAddAdjacent(sh, Avx2.MultiplyAddAdjacent(hi, Avx.LoadVector256(p0 + 32)));
+                s1 += Avx2.MultiplyAddAdjacent(sl, Avx2.MultiplyAddAdjacent(lo, Avx.LoadVector256(p1)))
+                    + Avx2.MultiplyAddAdjacent(sh, Avx2.MultiplyAddAdjacent(hi, Avx.LoadVector256(p1 + 32)));
+            }
+            acc0 = Fma.MultiplyAdd(Vector256.Create(ya[i].D * xd), Avx.ConvertToVector256Single(s0), acc0);
+            acc1 = Fma.MultiplyAdd(Vector256.Create(yb[i].D * xd), Avx.ConvertToVector256Single(s1), acc1);
+        }
+        y[0] = Hsum(acc0) + Hsum4(accm0);
+        y[yStride] = Hsum(acc1) + Hsum4(accm1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Hsum4(Vector128<float> accm)
+    {
+        accm = Sse.Add(accm, Sse.MoveHighToLow(accm, accm));
+        accm = Sse.AddScalar(accm, Sse3.MoveHighAndDuplicate(accm));
+        return accm.ToScalar();
+    }
+
+    /// <summary>One Q6_K row × two Q8_K activation rows.</summary>
+    public static void Q6KTile12(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride)
+    {
+        var x = (Q6KBlock*)w; var ya = (Q8KBlock*)act; var yb = (Q8KBlock*)(act + actRow);
+        Vector256<float> acc0 = default, acc1 = default;
+        var m4 = Vector256.Create((byte)0xF);
+        var m3 = Vector256.Create((byte)3);
+        for (int i = 0; i < n / QK.K; i++)
+        {
+            float xd = Fp16.Table[x[i].D];
+            sbyte* sc = x[i].Scales;
+            Vector256<short> sc16 = Avx2.ConvertToVector256Int16(Sse2.LoadVector128(sc));
+            Vector256<int> off0 = Avx2.ShiftLeftLogical(Avx2.MultiplyAddAdjacent(Avx.LoadVector256(ya[i].BSums), sc16), 5);
+            Vector256<int> off1 = Avx2.ShiftLeftLogical(Avx2.MultiplyAddAdjacent(Avx.LoadVector256(yb[i].BSums), sc16), 5);
+            Vector256<int> s0 = Vector256<int>.Zero, s1 = Vector256<int>.Zero;
+            for (int c = 0; c < 2; c++)
+            {
+                Vector256<byte> l1 = Avx.LoadVector256(x[i].Ql + 64 * c), l2 = Avx.LoadVector256(x[i].Ql + 64 * c + 32), h = Avx.LoadVector256(x[i].Qh + 32 * c);
+                sbyte* s = sc + 8 * c;
+                Vector256<byte> q0 = (l1 & m4) | Avx2.ShiftLeftLogical((h & m3).AsUInt16(), 4).AsByte();
+                Vector256<byte> q1 = (l2 & m4) | Avx2.ShiftLeftLogical((VecDotAvx2.Srl(h, 2) & m3).AsUInt16(), 4).AsByte();
+                Vector256<byte> q2 = (VecDotAvx2.Srl(l1, 4) & m4) | Avx2.ShiftLeftLogical((VecDotAvx2.Srl(h, 4) & m3).AsUInt16(), 4).AsByte();
+                Vector256<byte> q3 = (VecDotAvx2.Srl(l2, 4) & m4) | Avx2.ShiftLeftLogical((VecDotAvx2.Srl(h, 6) & m3).AsUInt16(), 4).AsByte();
+                Vector256<short> c0 = VecDotAvx2.Scales2(s[0], s[1]), c1 = VecDotAvx2.Scales2(s[2], s[3]);
+                Vector256<short> c2 = VecDotAvx2.Scales2(s[4], s[5]), c3 = VecDotAvx2.Scales2(s[6], s[7]);
+                sbyte* p = ya[i].Qs + 128 * c;
+                s0 += Avx2.MultiplyAddAdjacent(c0, Avx2.MultiplyAddAdjacent(q0, Avx.LoadVector256(p)))
+                    + Avx2.MultiplyAddAdjacent(c1, Avx2.MultiplyAddAdjacent(q1, Avx.LoadVector256(p + 32)));
+                s0 += Avx2.MultiplyAddAdjacent(c2, Avx2.MultiplyAddAdjacent(q2, Avx.LoadVector256(p + 64)))
+                    + Avx2.MultiplyAddAdjacent(c3, Avx2.MultiplyAddAdjacent(q3, Avx.LoadVector256(p + 96)));
+                p = yb[i].Qs + 128 * c;
+                s1 += Avx2.MultiplyAddAdjacent(c0, Avx2.MultiplyAddAdjacent(q0, Avx.LoadVector256(p)))
+                    + Avx2.MultiplyAddAdjacent(c1, Avx2.MultiplyAddAdjacent(q1, Avx.LoadVector256(p + 32)));
+                s1 += Avx2.MultiplyAddAdjacent(c2, Avx2.MultiplyAddAdjacent(q2, Avx.LoadVector256(p + 64)))
+                    + Avx2.MultiplyAddAdjacent(c3, Avx2.MultiplyAddAdjacent(q3, Avx.LoadVector256(p + 96)));
+            }
+            acc0 = Fma.MultiplyAdd(Vector256.Create(ya[i].D * xd), Avx.ConvertToVector256Single(s0 - off0), acc0);
+            acc1 = Fma.MultiplyAdd(Vector256.Create(yb[i].D * xd), Avx.ConvertToVector256Single(s1 - off1), acc1);
+        }
+        y[0] = Hsum(acc0);
+        y[yStride] = Hsum(acc1);
+    }
+}
