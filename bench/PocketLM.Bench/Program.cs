@@ -13,6 +13,7 @@ return args.FirstOrDefault() switch
     "pool" => PoolBench.Run(args[1..]),
     "profile" => Profile.Run(args[1..]),
     "ab" => AB.Run(args[1..]),
+    "micro" => Micro.Run(args[1..]),
     _ => Usage(),
 };
 

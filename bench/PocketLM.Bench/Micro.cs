@@ -1,0 +1,47 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using PocketLM.Tensors;
+
+namespace PocketLM.Bench;
+
+/// <summary>Single-thread kernel speed on a cache-resident 64×4096 block (compute cost, no DRAM), interleaved variants.</summary>
+internal static unsafe class Micro
+{
+    public static int Run(string[] args)
+    {
+        const int rows = 64, cols = 4096;
+        var rng = new Random(3);
+        float* x = (float*)NativeMemory.AlignedAlloc(cols * 4, 64);
+        for (int i = 0; i < cols; i++) x[i] = (float)(rng.NextDouble() - 0.5);
+        byte* act = (byte*)NativeMemory.AlignedAlloc(cols * 2, 64);
+        float* y = (float*)NativeMemory.AlignedAlloc(rows * 4, 64);
+        Console.WriteLine($"load average {Compare.LoadAverage()}");
+        foreach (var type in new[] { GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q4_K, GgmlType.Q6_K })
+        {
+            long rb = GgmlTypeInfo.RowBytes(type, cols);
+            byte* w = (byte*)NativeMemory.AlignedAlloc((nuint)(rb * rows), 64);
+            rng.NextBytes(new Span<byte>(w, (int)(rb * rows)));
+            Kernels.FixScales(type, w, rb * rows);
+            ActivationQuantizer.Row(ActivationQuantizer.VecDotType(type), x, act, cols);
+            var one = VecDotAvx2.For(type);
+            var four = MatMul.Kernel4(type, true);
+            var variants = new List<(string, Action)> { ("1-row", () => { for (int r = 0; r < rows; r++) y[r] = one(w + r * rb, act, cols); }) };
+            if (four != null) variants.Add(("4-row", () => { for (int r = 0; r < rows; r += 4) four(w + r * rb, rb, act, cols, y + r, 1); }));
+            if (type == GgmlType.Q4_0) variants.Add(("old 4-row", () => { for (int r = 0; r < rows; r += 4) VecDotAvx2.Q4_0x4(w + r * rb, rb, act, cols, y + r, 1); }));
+            if (type == GgmlType.Q8_0) variants.Add(("old 4-row", () => { for (int r = 0; r < rows; r += 4) VecDotAvx2.Q8_0x4(w + r * rb, rb, act, cols, y + r, 1); }));
+            foreach (var v in variants) { var sw = Stopwatch.StartNew(); while (sw.ElapsedMilliseconds < 500) v.Item2(); } // tier-up
+            var times = variants.Select(_ => new List<double>()).ToArray();
+            for (int rep = 0; rep < 15; rep++)
+                for (int v = 0; v < variants.Count; v++)
+                {
+                    for (int k = 0; k < 20; k++) variants[v].Item2();
+                    long t0 = Stopwatch.GetTimestamp();
+                    for (int k = 0; k < 200; k++) variants[v].Item2();
+                    times[v].Add(Stopwatch.GetElapsedTime(t0).TotalSeconds / 200);
+                }
+            Console.WriteLine($"{type,-5} " + string.Join(", ", variants.Select((v, i) => $"{v.Item1} {rb * rows / times[i].Order().ElementAt(7) / 1e9:F1} GB/s")));
+            NativeMemory.AlignedFree(w);
+        }
+        return 0;
+    }
+}
