@@ -45,14 +45,14 @@ internal static class RawCompletion
         clock.Restart();
 
         var decoder = tokenizer.CreateStreamingDecoder();
-        var stop = new StopFilter(stops);
+        var stop = new StopMatcher(stops);
         while (true)
         {
             if (cancellation.IsCancellationRequested) { result.Cancelled = true; break; }
             if (maxTokens >= 0 && result.CompletionTokens >= maxTokens) { result.FinishReason = "length"; break; }
             if (session.Position >= session.ContextSize) { result.FinishReason = "length"; break; }
             int next = sampler.Sample(session.Logits);
-            TokenLogprobs? lp = topLogprobs >= 0 ? Logprobs.Of(tokenizer, session.Logits, next, topLogprobs) : null;
+            TokenLogprobs? lp = topLogprobs >= 0 ? TokenLogprobs.Of(tokenizer, session.Logits, next, topLogprobs) : null;
             sampler.Accept(next);
             if (tokenizer.IsEndOfGeneration(next)) { result.FinishReason = "stop"; break; }
             result.CompletionTokens++;
@@ -66,80 +66,5 @@ internal static class RawCompletion
         tail += stop.Flush();
         if (tail.Length > 0) yield return new RawDelta(tail, null);
         result.GenerationTime = clock.Elapsed;
-    }
-}
-
-/// <summary>Log-probabilities of a sampled token and the most likely alternatives (softmax of the raw logits).</summary>
-internal static class Logprobs
-{
-    public static TokenLogprobs Of(Tokenizer tokenizer, ReadOnlySpan<float> logits, int chosen, int top)
-    {
-        float max = float.NegativeInfinity;
-        foreach (float l in logits) max = MathF.Max(max, l);
-        double sum = 0;
-        foreach (float l in logits) sum += Math.Exp(l - max);
-        float lse = max + (float)Math.Log(sum);
-        var alternatives = new List<TokenLogprob>(Math.Max(top, 0));
-        if (top > 0)
-        {
-            var best = new PriorityQueue<int, float>();
-            for (int i = 0; i < logits.Length; i++)
-            {
-                if (best.Count < top) best.Enqueue(i, logits[i]);
-                else if (logits[i] > logits[best.Peek()]) best.EnqueueDequeue(i, logits[i]);
-            }
-            while (best.Count > 0)
-            {
-                int id = best.Dequeue();
-                alternatives.Add(new TokenLogprob(id, Piece(tokenizer, id), logits[id] - lse));
-            }
-            alternatives.Reverse();
-        }
-        return new TokenLogprobs(new TokenLogprob(chosen, Piece(tokenizer, chosen), logits[chosen] - lse), alternatives);
-    }
-
-    /// <summary>A token's own text, leading space included (what OpenAI's "token" fields show).</summary>
-    public static string Piece(Tokenizer tokenizer, int id) => Encoding.UTF8.GetString(tokenizer.TokenToBytes(id, renderSpecial: true));
-}
-
-/// <summary>Cuts streamed text at the first stop string; text that may still start one is held back.</summary>
-internal sealed class StopFilter(IReadOnlyList<string>? stops)
-{
-    private readonly string[] _stops = stops?.Where(s => !string.IsNullOrEmpty(s)).ToArray() ?? [];
-    private readonly StringBuilder _held = new();
-
-    public bool Stopped { get; private set; }
-
-    public string Push(string text)
-    {
-        if (Stopped) return "";
-        if (_stops.Length == 0) return text;
-        _held.Append(text);
-        string s = _held.ToString();
-        int cut = -1;
-        foreach (string stop in _stops)
-        {
-            int at = s.IndexOf(stop, StringComparison.Ordinal);
-            if (at >= 0 && (cut < 0 || at < cut)) cut = at;
-        }
-        if (cut >= 0)
-        {
-            Stopped = true;
-            _held.Clear();
-            return s[..cut];
-        }
-        int keep = 0;
-        foreach (string stop in _stops)
-            for (int n = Math.Min(stop.Length - 1, s.Length); n > keep; n--)
-                if (string.CompareOrdinal(s, s.Length - n, stop, 0, n) == 0) { keep = n; break; }
-        _held.Clear().Append(s, s.Length - keep, keep);
-        return s[..^keep];
-    }
-
-    public string Flush()
-    {
-        string s = Stopped ? "" : _held.ToString();
-        _held.Clear();
-        return s;
     }
 }

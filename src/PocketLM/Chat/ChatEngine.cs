@@ -31,7 +31,38 @@ public sealed record ChatRequest
 public readonly record struct TokenLogprob(int Id, string Text, float Logprob);
 
 /// <summary>Log-probabilities of one generated token and the most likely alternatives at that step.</summary>
-public sealed record TokenLogprobs(TokenLogprob Chosen, IReadOnlyList<TokenLogprob> Top);
+public sealed record TokenLogprobs(TokenLogprob Chosen, IReadOnlyList<TokenLogprob> Top)
+{
+    /// <summary>Log-softmax of the raw logits (before sampling filters) for the chosen token and the <paramref name="top"/> most likely ones.</summary>
+    public static TokenLogprobs Of(Tokenizer tokenizer, ReadOnlySpan<float> logits, int chosen, int top)
+    {
+        float max = float.NegativeInfinity;
+        foreach (float l in logits) max = MathF.Max(max, l);
+        double sum = 0;
+        foreach (float l in logits) sum += Math.Exp(l - max);
+        float lse = max + (float)Math.Log(sum);
+        var alternatives = new List<TokenLogprob>(Math.Max(top, 0));
+        if (top > 0)
+        {
+            var best = new PriorityQueue<int, float>();
+            for (int i = 0; i < logits.Length; i++)
+            {
+                if (best.Count < top) best.Enqueue(i, logits[i]);
+                else if (logits[i] > logits[best.Peek()]) best.EnqueueDequeue(i, logits[i]);
+            }
+            while (best.Count > 0)
+            {
+                int id = best.Dequeue();
+                alternatives.Add(new TokenLogprob(id, Piece(tokenizer, id), logits[id] - lse));
+            }
+            alternatives.Reverse();
+        }
+        return new TokenLogprobs(new TokenLogprob(chosen, Piece(tokenizer, chosen), logits[chosen] - lse), alternatives);
+    }
+
+    /// <summary>A token's own text, leading space included (what OpenAI's "token" fields show).</summary>
+    public static string Piece(Tokenizer tokenizer, int id) => Encoding.UTF8.GetString(tokenizer.TokenToBytes(id, renderSpecial: true));
+}
 
 /// <summary>A piece of the streamed reply. Text may be empty when a token only completed a held-back marker.</summary>
 public readonly record struct ChatDelta(TextChannel Channel, string Text, TokenLogprobs? Logprobs = null);
@@ -227,7 +258,7 @@ public sealed class ChatEngine : IDisposable
             var logits = _session.Logits;
             TokenLogprobs? lp = null;
             int next = sampler.Sample(logits);
-            if (wantLogprobs) lp = Logprobs(logits, next, request.TopLogprobs);
+            if (wantLogprobs) lp = TokenLogprobs.Of(_tokenizer, logits, next, request.TopLogprobs);
             sampler.Accept(next);
             if (_tokenizer.IsEndOfGeneration(next)) { result.FinishReason = "stop"; break; }
 
@@ -262,32 +293,6 @@ public sealed class ChatEngine : IDisposable
         result.Content = answer.ToString();
     }
 
-    private TokenLogprobs Logprobs(ReadOnlySpan<float> logits, int chosen, int top)
-    {
-        float max = float.NegativeInfinity;
-        foreach (float l in logits) max = MathF.Max(max, l);
-        double sum = 0;
-        foreach (float l in logits) sum += Math.Exp(l - max);
-        float lse = max + (float)Math.Log(sum);
-        var alternatives = new List<TokenLogprob>(Math.Max(top, 0));
-        if (top > 0)
-        {
-            var best = new PriorityQueue<int, float>();
-            for (int i = 0; i < logits.Length; i++)
-            {
-                if (best.Count < top) best.Enqueue(i, logits[i]);
-                else if (logits[i] > logits[best.Peek()]) best.EnqueueDequeue(i, logits[i]);
-            }
-            while (best.Count > 0)
-            {
-                int id = best.Dequeue();
-                alternatives.Add(new TokenLogprob(id, _tokenizer.Decode([id], renderSpecial: true), logits[id] - lse));
-            }
-            alternatives.Reverse();
-        }
-        return new TokenLogprobs(new TokenLogprob(chosen, _tokenizer.Decode([chosen], renderSpecial: true), logits[chosen] - lse), alternatives);
-    }
-
     /// <summary>Forgets the cached conversation.</summary>
     public void Reset() => _session.Reset();
 
@@ -298,7 +303,7 @@ public sealed class ChatEngine : IDisposable
 /// Finds stop strings in streamed text: text that could still be the start of a stop string is held back, the stop
 /// string and everything after it are dropped.
 /// </summary>
-internal sealed class StopMatcher(IReadOnlyList<string>? stops)
+public sealed class StopMatcher(IReadOnlyList<string>? stops)
 {
     private readonly string[] _stops = stops?.Where(s => !string.IsNullOrEmpty(s)).ToArray() ?? [];
     private readonly StringBuilder _held = new();

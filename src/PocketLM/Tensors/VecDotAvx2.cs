@@ -390,15 +390,7 @@ internal static unsafe class VecDotAvx2
 
     /// <summary>8 halves → 8 floats, exactly: shift into float position and rescale the exponent by 2¹¹²; inf/NaN patched.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> HalfToSingle(ushort* p)
-    {
-        Vector256<int> h = Avx2.ConvertToVector256Int32(Sse2.LoadVector128(p));
-        Vector256<int> em = Avx2.ShiftLeftLogical(h & Vector256.Create(0x7fff), 13);
-        Vector256<float> f = Avx.Multiply(em.AsSingle(), Vector256.Create(BitConverter.Int32BitsToSingle(0x77800000)));
-        Vector256<float> infNan = Avx2.CompareEqual(h & Vector256.Create(0x7c00), Vector256.Create(0x7c00)).AsSingle();
-        f = Avx.BlendVariable(f, (em | Vector256.Create(0x7f800000)).AsSingle(), infNan);
-        return f | Avx2.ShiftLeftLogical(h & Vector256.Create(0x8000), 16).AsSingle();
-    }
+    private static Vector256<float> HalfToSingle(ushort* p) => Fp16.ToSingle8(p);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Bf16ToSingle(ushort* p) =>
