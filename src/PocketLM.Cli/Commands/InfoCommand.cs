@@ -51,12 +51,12 @@ internal static class InfoCommand
             var family = ModelFamily.ForArchitecture(file.GetString("general.architecture"), file.Name);
             var c = ModelConfig.FromGguf(file, family);
             int ctx = cl.GetInt("--ctx", Math.Min(c.ContextLength, InferenceSession.DefaultContext), 1);
-            long kv = (long)c.BlockCount * ctx * (c.KeyWidth + c.ValueWidth) * sizeof(float);
+            long kv = (long)c.BlockCount * ctx * (c.KeyWidth + c.ValueWidth) * 2; // the default F16 cache
             int batch = Math.Min(512, ctx);
             long buffers = (long)batch * (3L * c.EmbeddingLength + c.QueryWidth + c.KeyWidth + c.ValueWidth + c.HeadCount * c.ValueHeadDim + 2L * c.FeedForwardLength) * sizeof(float)
                            + (long)c.VocabSize * sizeof(float);
             o.WriteLine($"model: {c.Architecture}, {c.BlockCount} layers, d_model {c.EmbeddingLength}, {c.HeadCount} heads ({c.KvHeadCount} KV) × {c.HeadDim}, d_ff {c.FeedForwardLength}, vocab {c.VocabSize}, context {c.ContextLength}, rope base {c.RopeBase.ToString(inv)} ({c.RopeStyle})");
-            o.WriteLine($"memory to run with a {ctx}-token context: weights {Mib(file.Length)} (memory-mapped) + KV cache {Mib(kv)} (F32) + buffers {Mib(buffers)} = {Mib(file.Length + kv + buffers)}");
+            o.WriteLine($"memory to run with a {ctx}-token context: weights {Mib(file.Length)} (memory-mapped) + KV cache {Mib(kv)} (F16) + buffers {Mib(buffers)} = {Mib(file.Length + kv + buffers)}");
         }
         catch (ModelLoadException e)
         {
