@@ -116,7 +116,7 @@ internal sealed class BpeEncoder
     private struct MergeState
     {
         public int[] Id, Len, Prev, Next;
-        public Heap Queue;
+        public BigramHeap<Bigram> Queue;
     }
 
     private void Merge(ReadOnlySpan<char> word, ReadOnlySpan<byte> bytes, List<int> output, ref MergeState s)
@@ -126,7 +126,7 @@ internal sealed class BpeEncoder
         {
             int cap = Math.Max(n, 32);
             s.Id = new int[cap]; s.Len = new int[cap]; s.Prev = new int[cap]; s.Next = new int[cap];
-            s.Queue = new Heap(cap);
+            s.Queue = new BigramHeap<Bigram>(cap);
         }
         int[] id = s.Id, len = s.Len, prev = s.Prev, next = s.Next;
         for (int i = 0; i < n; i++)
@@ -136,7 +136,7 @@ internal sealed class BpeEncoder
             prev[i] = i - 1;
             next[i] = i + 1 == n ? -1 : i + 1;
         }
-        Heap q = s.Queue;
+        BigramHeap<Bigram> q = s.Queue;
         q.Clear();
         for (int i = 1; i < n; i++)
         {
@@ -171,7 +171,7 @@ internal sealed class BpeEncoder
         }
     }
 
-    private void TryAdd(Heap q, int left, int right, int[] id, int[] len)
+    private void TryAdd(BigramHeap<Bigram> q, int left, int right, int[] id, int[] len)
     {
         if (left < 0 || right < 0) return;
         int a = id[left], b = id[right];
@@ -180,51 +180,11 @@ internal sealed class BpeEncoder
         q.Push(new Bigram { Left = left, Right = right, Rank = (int)(v >> 32), Merged = (int)v, Size = len[left] + len[right] });
     }
 
-    private struct Bigram
+    /// <summary>A merge candidate; the lowest rank (then leftmost) merges first.</summary>
+    private struct Bigram : IMergeOrder<Bigram>
     {
         public int Left, Right, Rank, Merged, Size;
-    }
 
-    /// <summary>Binary min-heap on (rank, left).</summary>
-    private sealed class Heap(int capacity)
-    {
-        private Bigram[] _items = new Bigram[Math.Max(capacity, 16)];
-        public int Count { get; private set; }
-
-        public void Clear() => Count = 0;
-
-        private static bool Less(in Bigram a, in Bigram b) => a.Rank < b.Rank || (a.Rank == b.Rank && a.Left < b.Left);
-
-        public void Push(Bigram item)
-        {
-            if (Count == _items.Length) Array.Resize(ref _items, Count * 2);
-            int i = Count++;
-            while (i > 0)
-            {
-                int p = (i - 1) >> 1;
-                if (!Less(item, _items[p])) break;
-                _items[i] = _items[p];
-                i = p;
-            }
-            _items[i] = item;
-        }
-
-        public Bigram Pop()
-        {
-            Bigram top = _items[0];
-            Bigram last = _items[--Count];
-            int i = 0;
-            while (true)
-            {
-                int c = 2 * i + 1;
-                if (c >= Count) break;
-                if (c + 1 < Count && Less(_items[c + 1], _items[c])) c++;
-                if (!Less(_items[c], last)) break;
-                _items[i] = _items[c];
-                i = c;
-            }
-            if (Count > 0) _items[i] = last;
-            return top;
-        }
+        public static bool Before(in Bigram a, in Bigram b) => a.Rank < b.Rank || (a.Rank == b.Rank && a.Left < b.Left);
     }
 }

@@ -88,7 +88,7 @@ internal sealed class SpmEncoder
                 n++;
                 i += l;
             }
-            var queue = new Heap(n);
+            var queue = new BigramHeap<Bigram>(n);
             for (int i = 1; i < n; i++) TryAdd(queue, text, i - 1, i, start, len);
             while (queue.Count > 0)
             {
@@ -130,7 +130,7 @@ internal sealed class SpmEncoder
         }
     }
 
-    private void TryAdd(Heap q, ReadOnlySpan<char> text, int left, int right, int[] start, int[] len)
+    private void TryAdd(BigramHeap<Bigram> q, ReadOnlySpan<char> text, int left, int right, int[] start, int[] len)
     {
         if (left < 0 || right < 0) return;
         int size = len[left] + len[right];
@@ -138,50 +138,12 @@ internal sealed class SpmEncoder
         q.Push(new Bigram { Left = left, Right = right, Score = _scores[id], Size = size });
     }
 
-    private struct Bigram
+    /// <summary>A merge candidate; the highest score (then leftmost) merges first.</summary>
+    private struct Bigram : IMergeOrder<Bigram>
     {
         public int Left, Right, Size;
         public float Score;
-    }
 
-    /// <summary>Binary max-heap on score, ties to the smaller left index.</summary>
-    private sealed class Heap(int capacity)
-    {
-        private Bigram[] _items = new Bigram[Math.Max(capacity, 16)];
-        public int Count { get; private set; }
-
-        private static bool Before(in Bigram a, in Bigram b) => a.Score > b.Score || (a.Score == b.Score && a.Left < b.Left);
-
-        public void Push(Bigram item)
-        {
-            if (Count == _items.Length) Array.Resize(ref _items, Count * 2);
-            int i = Count++;
-            while (i > 0)
-            {
-                int p = (i - 1) >> 1;
-                if (!Before(item, _items[p])) break;
-                _items[i] = _items[p];
-                i = p;
-            }
-            _items[i] = item;
-        }
-
-        public Bigram Pop()
-        {
-            Bigram top = _items[0];
-            Bigram last = _items[--Count];
-            int i = 0;
-            while (true)
-            {
-                int c = 2 * i + 1;
-                if (c >= Count) break;
-                if (c + 1 < Count && Before(_items[c + 1], _items[c])) c++;
-                if (!Before(_items[c], last)) break;
-                _items[i] = _items[c];
-                i = c;
-            }
-            if (Count > 0) _items[i] = last;
-            return top;
-        }
+        public static bool Before(in Bigram a, in Bigram b) => a.Score > b.Score || (a.Score == b.Score && a.Left < b.Left);
     }
 }
