@@ -363,17 +363,7 @@ public sealed partial class PocketServer
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // The headers are out: report the failure as an event, as OpenAI does mid-stream.
-            Info(ctx).Error = e.GetType().Name;
-            events.Event(w =>
-            {
-                w.WriteStartObject();
-                w.WriteStartObject("error");
-                ServerJson.WriteError(w, $"generation failed ({e.GetType().Name})", "server_error", null, null);
-                w.WriteEndObject();
-                w.WriteEndObject();
-            });
-            await events.FlushAsync();
+            await StreamFailureAsync(ctx, events, e);
             return;
         }
         if (result.Cancelled) throw new OperationCanceledException();
@@ -552,16 +542,7 @@ public sealed partial class PocketServer
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            Info(ctx).Error = e.GetType().Name;
-            events.Event(w =>
-            {
-                w.WriteStartObject();
-                w.WriteStartObject("error");
-                ServerJson.WriteError(w, $"generation failed ({e.GetType().Name})", "server_error", null, null);
-                w.WriteEndObject();
-                w.WriteEndObject();
-            });
-            await events.FlushAsync();
+            await StreamFailureAsync(ctx, events, e);
             return;
         }
         if (result.Cancelled) throw new OperationCanceledException();
@@ -577,6 +558,21 @@ public sealed partial class PocketServer
                 w.WriteEndObject();
             });
         events.Done();
+        await events.FlushAsync();
+    }
+
+    /// <summary>The headers are out, so a failure mid-stream is reported as an error event, as OpenAI does.</summary>
+    private static async Task StreamFailureAsync(HttpContext ctx, EventStream events, Exception e)
+    {
+        Info(ctx).Error = e.GetType().Name;
+        events.Event(w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartObject("error");
+            ServerJson.WriteError(w, $"generation failed ({e.GetType().Name})", "server_error", null, null);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        });
         await events.FlushAsync();
     }
 }

@@ -65,22 +65,6 @@ public static unsafe class Ops
         for (; i < n; i++) y[i] += a * x[i];
     }
 
-    /// <summary>In-place softmax of x[0..n); the sum accumulates in double as ggml's soft_max does.</summary>
-    public static void Softmax(float* x, int n)
-    {
-        float max = float.NegativeInfinity;
-        for (int i = 0; i < n; i++) max = MathF.Max(max, x[i]);
-        double sum = 0;
-        for (int i = 0; i < n; i++)
-        {
-            float e = MathF.Exp(x[i] - max);
-            x[i] = e;
-            sum += e;
-        }
-        float inv = (float)(1.0 / sum);
-        for (int i = 0; i < n; i++) x[i] *= inv;
-    }
-
     /// <summary>Index of the largest value; the first one wins ties (as llama.cpp's greedy sampler).</summary>
     public static int ArgMax(ReadOnlySpan<float> x)
     {

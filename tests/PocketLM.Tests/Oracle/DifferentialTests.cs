@@ -192,22 +192,22 @@ public sealed class DifferentialTests(ITestOutputHelper output, DifferentialTest
 
     /// <summary>PocketLM's greedy loop with llama.cpp's stopping rule: take the argmax; stop without emitting it at
     /// end-of-generation (the synthetic vocabulary's only one is &lt;/s&gt;); else feed it back.</summary>
-    private static int[] Greedy(InferenceSession session, float[] promptLogits)
+    internal static int[] Greedy(InferenceSession session, float[] promptLogits, int maxTokens = GreedyTokens)
     {
-        var outputIds = new List<int>(GreedyTokens);
+        var outputIds = new List<int>(maxTokens);
         ReadOnlySpan<float> logits = promptLogits;
-        while (outputIds.Count < GreedyTokens)
+        while (outputIds.Count < maxTokens)
         {
             int next = Ops.ArgMax(logits);
             if (next == SyntheticModel.EosId) break;
             outputIds.Add(next);
-            if (outputIds.Count == GreedyTokens) break;
+            if (outputIds.Count == maxTokens) break;
             logits = session.Decode(next);
         }
         return outputIds.ToArray();
     }
 
-    private static double MaxAbsDiff(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    internal static double MaxAbsDiff(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         Assert.Equal(b.Length, a.Length);
         double max = 0;
@@ -221,7 +221,7 @@ public sealed class DifferentialTests(ITestOutputHelper output, DifferentialTest
     }
 
     /// <summary>Top-1 minus top-2 logit.</summary>
-    private static double Margin(ReadOnlySpan<float> logits)
+    internal static double Margin(ReadOnlySpan<float> logits)
     {
         float top1 = float.NegativeInfinity, top2 = float.NegativeInfinity;
         foreach (float x in logits)

@@ -197,21 +197,13 @@ public sealed class QuantizedModelLogitTests(ITestOutputHelper output, Quantizat
         {
             using var session = model.CreateSession(new SessionOptions { ContextSize = 64, Threads = 2, KvCacheType = GgmlType.F32 });
             last = session.Prefill(Prompt).ToArray();
-            ReadOnlySpan<float> logits = last;
-            while (greedy.Count < GreedyTokens)
-            {
-                int next = Ops.ArgMax(logits);
-                if (next == SyntheticModel.EosId) break;
-                greedy.Add(next);
-                if (greedy.Count == GreedyTokens) break;
-                logits = session.Decode(next);
-            }
+            greedy.AddRange(DifferentialTests.Greedy(session, last, GreedyTokens));
             using var fresh = model.CreateSession(new SessionOptions { ContextSize = 64, Threads = 2, KvCacheType = GgmlType.F32 });
             all = fresh.PrefillAllLogits([.. Prompt, .. refGreedy]).ToArray();
         }
 
-        double err = MaxAbsDiff(last, refLast);
-        double errAll = Enumerable.Range(0, refAll.Length).Max(p => MaxAbsDiff(all.AsSpan(p * shape.VocabSize, shape.VocabSize), refAll[p]));
+        double err = DifferentialTests.MaxAbsDiff(last, refLast);
+        double errAll = Enumerable.Range(0, refAll.Length).Max(p => DifferentialTests.MaxAbsDiff(all.AsSpan(p * shape.VocabSize, shape.VocabSize), refAll[p]));
         double bound = ft == QuantFileType.Q8_0 ? 5e-2 : 0.5;
         int n = Math.Min(greedy.Count, refGreedy.Length);
         int diverge = Enumerable.Range(0, n).FirstOrDefault(i => greedy[i] != refGreedy[i], greedy.Count == refGreedy.Length ? -1 : n);
@@ -223,33 +215,9 @@ public sealed class QuantizedModelLogitTests(ITestOutputHelper output, Quantizat
         if (ft == QuantFileType.Q8_0) Assert.True(diverge < 0, $"{typeName}: greedy differs at step {diverge}");
         else if (diverge >= 0)
         {
-            double margin = Margin(refAll[Prompt.Length - 1 + diverge]);
+            double margin = DifferentialTests.Margin(refAll[Prompt.Length - 1 + diverge]);
             Assert.True(margin <= 2 * errAll,
                 $"{shapeName} {typeName}: greedy differs at step {diverge} where llama.cpp's margin {margin:G4} exceeds 2 × the logit error {errAll:G3}");
         }
-    }
-
-    private static double MaxAbsDiff(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        Assert.Equal(b.Length, a.Length);
-        double max = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            double d = Math.Abs((double)a[i] - b[i]);
-            if (double.IsNaN(d)) return double.PositiveInfinity;
-            max = Math.Max(max, d);
-        }
-        return max;
-    }
-
-    private static double Margin(ReadOnlySpan<float> logits)
-    {
-        float top1 = float.NegativeInfinity, top2 = float.NegativeInfinity;
-        foreach (float x in logits)
-        {
-            if (x > top1) { top2 = top1; top1 = x; }
-            else if (x > top2) top2 = x;
-        }
-        return top1 - top2;
     }
 }
