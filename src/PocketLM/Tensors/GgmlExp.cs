@@ -13,7 +13,7 @@ namespace PocketLM.Tensors;
 public static unsafe class GgmlExp
 {
     /// <summary>The variant llama.cpp's CPU backend runs on this machine (its AVX-512 build needs AVX512F and AVX512DQ).</summary>
-    public static bool Avx512Variant { get; set; } = Avx512F.IsSupported && Avx512DQ.IsSupported;
+    public static bool Avx512Variant { get; } = Avx512F.IsSupported && Avx512DQ.IsSupported;
 
     private static readonly float Shift = BitConverter.Int32BitsToSingle(0x4b400000);    // 0x1.8p23
     private static readonly float Log2E = BitConverter.Int32BitsToSingle(0x3fb8aa3b);    // 0x1.715476p+0
@@ -102,9 +102,11 @@ public static unsafe class GgmlExp
     /// y = silu(x) · g, as ggml_vec_swiglu_f32: whole SIMD groups (16 lanes in the AVX-512 build, 8 otherwise) use
     /// ggml_v_silu, the remainder uses the scalar silu. <paramref name="simd"/> = false runs the lane reference.
     /// </summary>
-    public static void SwiGlu(float* x, float* g, float* y, int n, bool simd = true)
+    public static void SwiGlu(float* x, float* g, float* y, int n, bool simd = true) => SwiGlu(x, g, y, n, simd, Avx512Variant);
+
+    /// <summary><see cref="SwiGlu(float*, float*, float*, int, bool)"/> as the given build computes it (tests compare both builds).</summary>
+    public static void SwiGlu(float* x, float* g, float* y, int n, bool simd, bool v512)
     {
-        bool v512 = Avx512Variant;
         int group = v512 ? 16 : 8;
         int vectorized = n / group * group;
         int i = 0;
@@ -128,9 +130,11 @@ public static unsafe class GgmlExp
     /// y = exp(x − max) over n values, returning Σy in double, as ggml_vec_soft_max_f32: whole SIMD groups use
     /// ggml_v_expf and add their lanes as the build's horizontal sum does, the remainder uses expf.
     /// </summary>
-    public static double SoftMaxExp(float* x, float* y, int n, float max, bool simd = true)
+    public static double SoftMaxExp(float* x, float* y, int n, float max, bool simd = true) => SoftMaxExp(x, y, n, max, simd, Avx512Variant);
+
+    /// <summary><see cref="SoftMaxExp(float*, float*, int, float, bool)"/> as the given build computes it.</summary>
+    public static double SoftMaxExp(float* x, float* y, int n, float max, bool simd, bool v512)
     {
-        bool v512 = Avx512Variant;
         int group = v512 ? 16 : 8;
         int i = 0;
         double sum = 0;

@@ -63,7 +63,7 @@ public unsafe class AttentionTests
         float[] k = Enumerable.Range(0, hd * len).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
         float[] v = Enumerable.Range(0, vd * len).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
         var exact = new float[vd]; var approx = new float[vd];
-        var scores = new float[len];
+        var scores = new float[Attention.ScoreCapacity(len)]; // F32 pads the row with masked entries: it writes past len
         ushort[] q16 = new ushort[hd], k16 = new ushort[hd * len], v16 = new ushort[vd * len], acc = new ushort[vd];
         fixed (float* pq = q, pk = k, pv = v, pe = exact, pa = approx, ps = scores)
         fixed (ushort* hq = q16, hk = k16, hv = v16, hacc = acc)

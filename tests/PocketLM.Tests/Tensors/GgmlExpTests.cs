@@ -47,18 +47,12 @@ public unsafe class GgmlExpTests
         var expected = new float[n];
         var simd = new float[n];
         var scalar = new float[n];
-        bool saved = GgmlExp.Avx512Variant;
-        try
+        fixed (float* px = x, pg = g, pe = expected, ps = simd, pr = scalar)
         {
-            GgmlExp.Avx512Variant = avx512Variant;
-            fixed (float* px = x, pg = g, pe = expected, ps = simd, pr = scalar)
-            {
-                native(n, pe, px, pg);
-                GgmlExp.SwiGlu(px, pg, ps, n, simd: true);
-                GgmlExp.SwiGlu(px, pg, pr, n, simd: false);
-            }
+            native(n, pe, px, pg);
+            GgmlExp.SwiGlu(px, pg, ps, n, simd: true, avx512Variant);
+            GgmlExp.SwiGlu(px, pg, pr, n, simd: false, avx512Variant);
         }
-        finally { GgmlExp.Avx512Variant = saved; }
         for (int i = 0; i < n; i++)
         {
             Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(simd[i]),
@@ -89,18 +83,12 @@ public unsafe class GgmlSoftMaxTests
         float max = x.Max();
         var expected = new float[n];
         var ours = new float[n];
-        bool saved = GgmlExp.Avx512Variant;
         double se, so;
-        try
+        fixed (float* px = x, pe = expected, po = ours)
         {
-            GgmlExp.Avx512Variant = avx512Variant;
-            fixed (float* px = x, pe = expected, po = ours)
-            {
-                se = native(n, pe, px, max);
-                so = GgmlExp.SoftMaxExp(px, po, n, max);
-            }
+            se = native(n, pe, px, max);
+            so = GgmlExp.SoftMaxExp(px, po, n, max, simd: true, avx512Variant);
         }
-        finally { GgmlExp.Avx512Variant = saved; }
         Assert.Equal(expected, ours);
         Assert.Equal(se, so);
     }
