@@ -29,6 +29,8 @@ internal static unsafe class Micro
             if (four != null) variants.Add(("4-row", () => { for (int r = 0; r < rows; r += 4) four(w + r * rb, rb, act, cols, y + r, 1); }));
             if (type == GgmlType.Q4_0) variants.Add(("old 4-row", () => { for (int r = 0; r < rows; r += 4) VecDotAvx2.Q4_0x4(w + r * rb, rb, act, cols, y + r, 1); }));
             if (type == GgmlType.Q8_0) variants.Add(("old 4-row", () => { for (int r = 0; r < rows; r += 4) VecDotAvx2.Q8_0x4(w + r * rb, rb, act, cols, y + r, 1); }));
+            var native = NativeDot(type);
+            if (native != null) variants.Add(("ggml 1-row", () => { float s; for (int r = 0; r < rows; r++) { native(cols, &s, 0, w + r * rb, 0, act, 0, 1); y[r] = s; } }));
             foreach (var v in variants) { var sw = Stopwatch.StartNew(); while (sw.ElapsedMilliseconds < 500) v.Item2(); } // tier-up
             var times = variants.Select(_ => new List<double>()).ToArray();
             for (int rep = 0; rep < 15; rep++)
@@ -43,5 +45,23 @@ internal static unsafe class Micro
             NativeMemory.AlignedFree(w);
         }
         return 0;
+    }
+
+    private static nint s_cpu;
+
+    /// <summary>llama.cpp's own vec_dot from the AVX2 build LLamaSharp ships (same-run comparison of per-core speed).</summary>
+    private static delegate* unmanaged<int, float*, nuint, byte*, nuint, byte*, nuint, int, void> NativeDot(GgmlType type)
+    {
+        string dir = System.IO.Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "avx2");
+        if (!OperatingSystem.IsLinux() || !File.Exists(System.IO.Path.Combine(dir, "libggml-cpu.so"))) return null;
+        if (s_cpu == 0)
+        {
+            NativeLibrary.Load(System.IO.Path.Combine(dir, "libggml-base.so"));
+            s_cpu = NativeLibrary.Load(System.IO.Path.Combine(dir, "libggml-cpu.so"));
+            ((delegate* unmanaged<void>)NativeLibrary.GetExport(s_cpu, "ggml_cpu_init"))();
+        }
+        string w = type switch { GgmlType.Q4_K => "q4_K", GgmlType.Q6_K => "q6_K", _ => type.ToString().ToLowerInvariant() };
+        string a = ActivationQuantizer.VecDotType(type) == GgmlType.Q8_K ? "q8_K" : ActivationQuantizer.VecDotType(type).ToString().ToLowerInvariant();
+        return NativeLibrary.TryGetExport(s_cpu, $"ggml_vec_dot_{w}_{a}", out nint f) ? (delegate* unmanaged<int, float*, nuint, byte*, nuint, byte*, nuint, int, void>)f : null;
     }
 }

@@ -290,33 +290,43 @@ internal static unsafe class VecDotAvx2
         var x = (Q4KBlock*)vx; var y = (Q8KBlock*)vy;
         Vector256<float> acc = Vector256<float>.Zero;
         Vector128<float> accm = Vector128<float>.Zero;
-        var m4 = Vector256.Create((byte)0xF);
-        byte* sm = stackalloc byte[16];
         for (int i = 0; i < n / QK.K; i++)
         {
             float d = y[i].D * Fp16.ToSingle(x[i].D);
             float dmin = -y[i].D * Fp16.ToSingle(x[i].DMin);
-            Vector128<byte> packed = ScalesAndMins(x[i].Scales);
-            Sse2.Store(sm, packed);
-            Vector256<short> sm16 = Avx2.ConvertToVector256Int16(packed);
+            Vector256<short> sm16 = Avx2.ConvertToVector256Int16(ScalesAndMins(x[i].Scales));
             accm = Fma.MultiplyAdd(Vector128.Create(dmin), Sse2.ConvertToVector128Single(MinProducts(sm16, y[i].BSums)), accm);
-            Vector256<int> sumi = Vector256<int>.Zero;
+            // the eight 16-bit scales in both halves; one byte shuffle broadcasts scale k to every lane (as ggml does)
+            Vector256<byte> scales = Vector256.Create(sm16.GetLower(), sm16.GetLower()).AsByte();
             byte* q4 = x[i].Qs;
             sbyte* q8 = y[i].Qs;
-            for (int j = 0; j < 4; j++, q4 += 32, q8 += 64)
-            {
-                Vector256<byte> bits = Load32(q4);
-                Vector256<short> pl = Avx2.MultiplyAddAdjacent(bits & m4, Load32(q8));
-                Vector256<short> ph = Avx2.MultiplyAddAdjacent(Srl(bits, 4) & m4, Load32(q8 + 32));
-                sumi += Avx2.MultiplyAddAdjacent(Vector256.Create((short)sm[2 * j]), pl)
-                      + Avx2.MultiplyAddAdjacent(Vector256.Create((short)sm[2 * j + 1]), ph);
-            }
+            // unrolled by hand so that the shuffle masks are constants
+            Vector256<int> sumi = Q4KStep(q4, q8, scales, ScaleShuffle(0), ScaleShuffle(1));
+            sumi += Q4KStep(q4 + 32, q8 + 64, scales, ScaleShuffle(2), ScaleShuffle(3));
+            sumi += Q4KStep(q4 + 64, q8 + 128, scales, ScaleShuffle(4), ScaleShuffle(5));
+            sumi += Q4KStep(q4 + 96, q8 + 192, scales, ScaleShuffle(6), ScaleShuffle(7));
             acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi), acc);
         }
         accm = Sse.Add(accm, Sse.MoveHighToLow(accm, accm));
         accm = Sse.AddScalar(accm, Sse3.MoveHighAndDuplicate(accm));
         return Hsum(acc) + accm.ToScalar();
     }
+
+    /// <summary>64 elements of a Q4_K block: 32 bytes of nibbles (low: sub-block 2j, high: 2j+1) against 64 activations.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Q4KStep(byte* q4, sbyte* q8, Vector256<byte> scales, Vector256<byte> maskLo, Vector256<byte> maskHi)
+    {
+        var m4 = Vector256.Create((byte)0xF);
+        Vector256<byte> bits = Load32(q4);
+        Vector256<short> pl = Avx2.MultiplyAddAdjacent(bits & m4, Load32(q8));
+        Vector256<short> ph = Avx2.MultiplyAddAdjacent(Srl(bits, 4) & m4, Load32(q8 + 32));
+        return Avx2.MultiplyAddAdjacent(Avx2.Shuffle(scales, maskLo).AsInt16(), pl)
+             + Avx2.MultiplyAddAdjacent(Avx2.Shuffle(scales, maskHi).AsInt16(), ph);
+    }
+
+    /// <summary>Byte shuffle that copies 16-bit element <paramref name="k"/> of each 128-bit half to all its lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<byte> ScaleShuffle(int k) => Vector256.Create((ushort)(0x0100 + 0x0202 * k)).AsByte();
 
     public static float Q5K(byte* vx, byte* vy, int n)
     {
@@ -357,8 +367,6 @@ internal static unsafe class VecDotAvx2
     {
         var x = (Q6KBlock*)vx; var y = (Q8KBlock*)vy;
         Vector256<float> acc = Vector256<float>.Zero;
-        var m4 = Vector256.Create((byte)0xF);
-        var m3 = Vector256.Create((byte)3);
         for (int i = 0; i < n / QK.K; i++)
         {
             float d = y[i].D * Fp16.ToSingle(x[i].D);
@@ -366,24 +374,39 @@ internal static unsafe class VecDotAvx2
             // the −32 offset, applied once per block through the 16-element sums
             Vector256<int> offset = Avx2.ShiftLeftLogical(
                 Avx2.MultiplyAddAdjacent(Avx.LoadVector256(y[i].BSums), Avx2.ConvertToVector256Int16(Sse2.LoadVector128(sc))), 5);
-            Vector256<int> sumi = Vector256<int>.Zero;
-            for (int c = 0; c < 2; c++)
-            {
-                Vector256<byte> l1 = Load32(x[i].Ql + 64 * c), l2 = Load32(x[i].Ql + 64 * c + 32), h = Load32(x[i].Qh + 32 * c);
-                sbyte* q8 = y[i].Qs + 128 * c;
-                sbyte* s = sc + 8 * c;
-                Vector256<byte> q0 = (l1 & m4) | Avx2.ShiftLeftLogical((h & m3).AsUInt16(), 4).AsByte();
-                Vector256<byte> q1 = (l2 & m4) | Avx2.ShiftLeftLogical((Srl(h, 2) & m3).AsUInt16(), 4).AsByte();
-                Vector256<byte> q2 = (Srl(l1, 4) & m4) | Avx2.ShiftLeftLogical((Srl(h, 4) & m3).AsUInt16(), 4).AsByte();
-                Vector256<byte> q3 = (Srl(l2, 4) & m4) | Avx2.ShiftLeftLogical((Srl(h, 6) & m3).AsUInt16(), 4).AsByte();
-                sumi += Avx2.MultiplyAddAdjacent(Scales2(s[0], s[1]), Avx2.MultiplyAddAdjacent(q0, Load32(q8)))
-                      + Avx2.MultiplyAddAdjacent(Scales2(s[2], s[3]), Avx2.MultiplyAddAdjacent(q1, Load32(q8 + 32)));
-                sumi += Avx2.MultiplyAddAdjacent(Scales2(s[4], s[5]), Avx2.MultiplyAddAdjacent(q2, Load32(q8 + 64)))
-                      + Avx2.MultiplyAddAdjacent(Scales2(s[6], s[7]), Avx2.MultiplyAddAdjacent(q3, Load32(q8 + 96)));
-            }
+            Vector128<sbyte> sc128 = Sse2.LoadVector128(sc);
+            Vector256<int> sumi = Q6KHalf(x[i].Ql, x[i].Qh, y[i].Qs, sc128, 0)
+                                + Q6KHalf(x[i].Ql + 64, x[i].Qh + 32, y[i].Qs + 128, sc128, 8);
             acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi - offset), acc);
         }
         return Hsum(acc);
+    }
+
+    /// <summary>128 elements of a Q6_K block (scales s..s+7), unrolled so the scale shuffles are constants (integer
+    /// sums: their order changes no bit).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Q6KHalf(byte* ql, byte* qh, sbyte* q8, Vector128<sbyte> sc, [ConstantExpected] int s)
+    {
+        var m4 = Vector256.Create((byte)0xF);
+        var m3 = Vector256.Create((byte)3);
+        Vector256<byte> l1 = Load32(ql), l2 = Load32(ql + 32), h = Load32(qh);
+        Vector256<byte> q0 = (l1 & m4) | Avx2.ShiftLeftLogical((h & m3).AsUInt16(), 4).AsByte();
+        Vector256<byte> q1 = (l2 & m4) | Avx2.ShiftLeftLogical((Srl(h, 2) & m3).AsUInt16(), 4).AsByte();
+        Vector256<byte> q2 = (Srl(l1, 4) & m4) | Avx2.ShiftLeftLogical((Srl(h, 4) & m3).AsUInt16(), 4).AsByte();
+        Vector256<byte> q3 = (Srl(l2, 4) & m4) | Avx2.ShiftLeftLogical((Srl(h, 6) & m3).AsUInt16(), 4).AsByte();
+        return Avx2.MultiplyAddAdjacent(PairScales(sc, s), Avx2.MultiplyAddAdjacent(q0, Load32(q8)))
+             + Avx2.MultiplyAddAdjacent(PairScales(sc, s + 2), Avx2.MultiplyAddAdjacent(q1, Load32(q8 + 32)))
+             + (Avx2.MultiplyAddAdjacent(PairScales(sc, s + 4), Avx2.MultiplyAddAdjacent(q2, Load32(q8 + 64)))
+             + Avx2.MultiplyAddAdjacent(PairScales(sc, s + 6), Avx2.MultiplyAddAdjacent(q3, Load32(q8 + 96))));
+    }
+
+    /// <summary>Signed scales k and k+1 widened to 16-bit lanes 0–7 and 8–15 (one byte shuffle, one widening; ggml's
+    /// get_scale_shuffle).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<short> PairScales(Vector128<sbyte> sc, int k)
+    {
+        byte a = (byte)k, b = (byte)(k + 1);
+        return Avx2.ConvertToVector256Int16(Ssse3.Shuffle(sc, Vector128.Create(a, a, a, a, a, a, a, a, b, b, b, b, b, b, b, b).AsSByte()));
     }
 
     // ---- float formats ----

@@ -16,7 +16,7 @@ namespace PocketLM.Tests.Oracle;
 /// (a) the logits of the last prompt position (max abs error, bounded per type), and on every position of the prompt
 ///     plus llama.cpp's continuation (teacher forcing: the measured error e used below); for the types whose activations
 ///     llama.cpp quantizes, position 0 agrees to 1e-4 (see <see cref="LogitAgreement"/> for why), and
-/// (b) 32 greedy tokens: identical for F32 and F16; for the other types identical until a step where llama.cpp's
+/// (b) 32 greedy tokens: identical for F32, F16 and Q8_0; for the other types identical until a step where llama.cpp's
 ///     top-1 margin is at most 2e (a near-tie a logit error of e can flip), after which the sequences may part.
 /// Types PocketLM cannot compute with yet are reported as skipped.
 /// </summary>

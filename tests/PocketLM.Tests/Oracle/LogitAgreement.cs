@@ -35,9 +35,9 @@ internal static class LogitAgreement
     /// <summary>Bound at position 0 for types whose activations llama.cpp quantizes (nothing to reorder there).</summary>
     public const double FirstPositionBound = 1e-4;
 
-    /// <summary>Whether the greedy continuations must be identical whatever the margins (float types: no rounding flips
-    /// of activation quantization can occur).</summary>
-    public static bool MustBeIdentical(GgmlType type) => type is GgmlType.F32 or GgmlType.F16;
+    /// <summary>Whether the greedy continuations must be identical whatever the margins: the float types and Q8_0 (whose
+    /// dot products are exact; a rounding flip moves a logit by ~0.1, less than the margins of these continuations).</summary>
+    public static bool MustBeIdentical(GgmlType type) => type is GgmlType.F32 or GgmlType.F16 or GgmlType.Q8_0;
 
     public sealed record Result(double ErrLast, double[] ErrAt, int Diverge, double MinMargin, double DivergeMargin)
     {
