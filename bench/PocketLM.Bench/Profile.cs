@@ -39,6 +39,16 @@ internal static unsafe class Profile
                 for (int k = 0; k < 5; k++) foreach (var m in list) MatMul.Multiply(ctx, m, x, y, batch);
                 byType[g.Key.ToString()] = Stopwatch.GetElapsedTime(t1).TotalMilliseconds / 5;
             }
+            foreach (var g in mats.GroupBy(m => (m.Rows, m.Cols)))
+            {
+                var list = g.ToArray();
+                long t1 = Stopwatch.GetTimestamp();
+                for (int k = 0; k < 5; k++) foreach (var m in list) MatMul.Multiply(ctx, m, x, y, batch);
+                double ms = Stopwatch.GetElapsedTime(t1).TotalMilliseconds / 5;
+                double bytes = list.Sum(m => (double)m.RowBytes * m.Rows);
+                Console.Write($"  {g.Key.Rows}x{g.Key.Cols}×{list.Length}: {ms:F2} ms {bytes / ms / 1e6:F1} GB/s");
+            }
+            Console.WriteLine();
             t0 = Stopwatch.GetTimestamp();
             iters = 0;
             while (Stopwatch.GetElapsedTime(t0).TotalMilliseconds < 1000)

@@ -10,6 +10,10 @@ internal unsafe interface IQ0Format
     static abstract int BlockBytes { get; }
     /// <summary>The block's 32 quants as signed bytes (value − offset), exactly as ggml's AVX2 kernel forms them.</summary>
     static abstract Vector256<sbyte> Quants(byte* block);
+    /// <summary>log2 of the offset the stored quants carry (Q4_0: 8, Q5_0: 16), or 0 for formats stored signed.</summary>
+    static abstract int OffsetShift { get; }
+    /// <summary>The stored quants before the offset is taken off (0..15 or 0..31); only when <see cref="OffsetShift"/> &gt; 0.</summary>
+    static abstract Vector256<byte> Unsigned(byte* block);
 }
 
 internal unsafe struct Q8_0Format : IQ0Format
@@ -17,17 +21,22 @@ internal unsafe struct Q8_0Format : IQ0Format
     public static int BlockBytes => 34;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<sbyte> Quants(byte* b) => Avx.LoadVector256((sbyte*)(b + 2));
+    public static int OffsetShift => 0;
+    public static Vector256<byte> Unsigned(byte* b) => default;
 }
 
 internal unsafe struct Q4_0Format : IQ0Format
 {
     public static int BlockBytes => 18;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<sbyte> Quants(byte* b)
+    public static Vector256<sbyte> Quants(byte* b) => (Unsigned(b) - Vector256.Create((byte)8)).AsSByte();
+    public static int OffsetShift => 3;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<byte> Unsigned(byte* b)
     {
         Vector128<byte> t = Sse2.LoadVector128(b + 2);
         Vector128<byte> hi = Sse2.ShiftRightLogical(t.AsUInt16(), 4).AsByte();
-        return ((Vector256.Create(t, hi) & Vector256.Create((byte)0xF)) - Vector256.Create((byte)8)).AsSByte();
+        return Vector256.Create(t, hi) & Vector256.Create((byte)0xF);
     }
 }
 
@@ -46,6 +55,19 @@ internal unsafe struct Q5_0Format : IQ0Format
         Vector256<byte> bit = Vector256.Create(0x8040201008040201UL).AsByte();
         Vector256<byte> set = Avx2.CompareEqual(spread & bit, bit);
         return (nib | Avx2.AndNot(set, Vector256.Create((byte)0xF0))).AsSByte();
+    }
+    public static int OffsetShift => 4;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<byte> Unsigned(byte* b)
+    {
+        Vector128<byte> t = Sse2.LoadVector128(b + 6);
+        Vector128<byte> hi = Sse2.ShiftRightLogical(t.AsUInt16(), 4).AsByte();
+        Vector256<byte> nib = Vector256.Create(t, hi) & Vector256.Create((byte)0xF);
+        uint bits = Unsafe.ReadUnaligned<uint>(b + 2);
+        Vector256<byte> spread = Avx2.Shuffle(Vector256.Create(bits).AsByte(),
+            Vector256.Create(0x0000000000000000UL, 0x0101010101010101UL, 0x0202020202020202UL, 0x0303030303030303UL).AsByte());
+        Vector256<byte> bit = Vector256.Create(0x8040201008040201UL).AsByte();
+        return nib | (Avx2.CompareEqual(spread & bit, bit) & Vector256.Create((byte)0x10));
     }
 }
 
@@ -79,8 +101,21 @@ internal static unsafe class VecDotTiles
         return Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(dot, Vector256.Create((short)1)));
     }
 
-    private static readonly bool Prefetch = Environment.GetEnvironmentVariable("POCKETLM_PREFETCH") != "0";
-    private const int PrefetchAhead = 512;
+    /// <summary>Lane k: Σ u[4k..4k+3]·y[4k..4k+3] for unsigned u ≤ 31 (the int16 pair sums cannot saturate).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> DotU8(Vector256<byte> u, Vector256<sbyte> y) =>
+        AvxVnni.IsSupported
+            ? AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, u, y)
+            : Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, y), Vector256.Create((short)1));
+
+    /// <summary>
+    /// For formats stored with an offset (q = u − 2^s): the lanes of ggml's |q|·sign(y,q) products equal
+    /// DotU8(u, y) − 2^s·Σy exactly (integers), and Σy over each lane's four activations is shared by every row, so a
+    /// row costs one multiply-add chain and a subtraction instead of two sign operations as well.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> OffsetSums(Vector256<sbyte> y, int shift) =>
+        Avx2.ShiftLeftLogical(DotU8(Vector256.Create((byte)1), y), Vector128.CreateScalar(shift));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float Half(byte* p) => Fp16.Table[*(ushort*)p];
@@ -96,11 +131,14 @@ internal static unsafe class VecDotTiles
             float dy = Half(vy);
             Vector256<sbyte> qy = Avx.LoadVector256((sbyte*)(vy + 2));
             int o = ib * bb;
-            if (Prefetch)
+            if (T.OffsetShift > 0)
             {
-                // Four row streams at once are more than the hardware prefetcher keeps ahead of on one core.
-                Sse.Prefetch0(x0 + o + PrefetchAhead); Sse.Prefetch0(x1 + o + PrefetchAhead);
-                Sse.Prefetch0(x2 + o + PrefetchAhead); Sse.Prefetch0(x3 + o + PrefetchAhead);
+                Vector256<int> off = OffsetSums(qy, T.OffsetShift);
+                a0 = Fma.MultiplyAdd(Vector256.Create(Half(x0 + o) * dy), Avx.ConvertToVector256Single(DotU8(T.Unsigned(x0 + o), qy) - off), a0);
+                a1 = Fma.MultiplyAdd(Vector256.Create(Half(x1 + o) * dy), Avx.ConvertToVector256Single(DotU8(T.Unsigned(x1 + o), qy) - off), a1);
+                a2 = Fma.MultiplyAdd(Vector256.Create(Half(x2 + o) * dy), Avx.ConvertToVector256Single(DotU8(T.Unsigned(x2 + o), qy) - off), a2);
+                a3 = Fma.MultiplyAdd(Vector256.Create(Half(x3 + o) * dy), Avx.ConvertToVector256Single(DotU8(T.Unsigned(x3 + o), qy) - off), a3);
+                continue;
             }
             Vector256<sbyte> q0 = T.Quants(x0 + o), q1 = T.Quants(x1 + o), q2 = T.Quants(x2 + o), q3 = T.Quants(x3 + o);
             a0 = Fma.MultiplyAdd(Vector256.Create(Half(x0 + o) * dy), MulSum(Avx2.Sign(q0, q0), q0, qy), a0);
