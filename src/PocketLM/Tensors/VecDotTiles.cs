@@ -157,6 +157,31 @@ internal static unsafe class VecDotTiles
         Vector256<float> a00 = default, a10 = default, a20 = default, a30 = default;
         Vector256<float> a01 = default, a11 = default, a21 = default, a31 = default;
         int nb = n / 32, bb = T.BlockBytes;
+        if (T.OffsetShift > 0)
+        {
+            for (int ib = 0; ib < nb; ib++, y0 += 34, y1 += 34)
+            {
+                int o = ib * bb;
+                // dx·dy is one float product whichever way it is formed: broadcast both and multiply as vectors
+                Vector256<float> d0 = Vector256.Create(Half(y0)), d1 = Vector256.Create(Half(y1));
+                Vector256<sbyte> qy0 = Avx.LoadVector256((sbyte*)(y0 + 2)), qy1 = Avx.LoadVector256((sbyte*)(y1 + 2));
+                Vector256<int> off0 = OffsetSums(qy0, T.OffsetShift), off1 = OffsetSums(qy1, T.OffsetShift);
+                Vector256<byte> u = T.Unsigned(x0 + o);
+                Vector256<float> dx = Vector256.Create(Half(x0 + o));
+                a00 = Fma.MultiplyAdd(dx * d0, Avx.ConvertToVector256Single(DotU8(u, qy0) - off0), a00);
+                a01 = Fma.MultiplyAdd(dx * d1, Avx.ConvertToVector256Single(DotU8(u, qy1) - off1), a01);
+                u = T.Unsigned(x1 + o); dx = Vector256.Create(Half(x1 + o));
+                a10 = Fma.MultiplyAdd(dx * d0, Avx.ConvertToVector256Single(DotU8(u, qy0) - off0), a10);
+                a11 = Fma.MultiplyAdd(dx * d1, Avx.ConvertToVector256Single(DotU8(u, qy1) - off1), a11);
+                u = T.Unsigned(x2 + o); dx = Vector256.Create(Half(x2 + o));
+                a20 = Fma.MultiplyAdd(dx * d0, Avx.ConvertToVector256Single(DotU8(u, qy0) - off0), a20);
+                a21 = Fma.MultiplyAdd(dx * d1, Avx.ConvertToVector256Single(DotU8(u, qy1) - off1), a21);
+                u = T.Unsigned(x3 + o); dx = Vector256.Create(Half(x3 + o));
+                a30 = Fma.MultiplyAdd(dx * d0, Avx.ConvertToVector256Single(DotU8(u, qy0) - off0), a30);
+                a31 = Fma.MultiplyAdd(dx * d1, Avx.ConvertToVector256Single(DotU8(u, qy1) - off1), a31);
+            }
+            nb = 0; // done: fall through to the stores
+        }
         for (int ib = 0; ib < nb; ib++, y0 += 34, y1 += 34)
         {
             int o = ib * bb;
