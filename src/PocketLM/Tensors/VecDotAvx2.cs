@@ -316,13 +316,15 @@ internal static unsafe class VecDotAvx2
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> Q4KStep(byte* q4, sbyte* q8, Vector256<byte> scales, Vector256<byte> maskLo, Vector256<byte> maskHi)
     {
-        var m4 = Vector256.Create((byte)0xF);
         Vector256<byte> bits = Load32(q4);
-        Vector256<short> pl = Avx2.MultiplyAddAdjacent(bits & m4, Load32(q8));
-        Vector256<short> ph = Avx2.MultiplyAddAdjacent(Srl(bits, 4) & m4, Load32(q8 + 32));
-        return Avx2.MultiplyAddAdjacent(Avx2.Shuffle(scales, maskLo).AsInt16(), pl)
-             + Avx2.MultiplyAddAdjacent(Avx2.Shuffle(scales, maskHi).AsInt16(), ph);
+        return Q4KDot(bits & Vector256.Create((byte)0xF), Srl(bits, 4) & Vector256.Create((byte)0xF), q8, scales, maskLo, maskHi);
     }
+
+    /// <summary>Unpacked low and high nibbles of 64 Q4_K elements against 64 activations, each 32 scaled by its sub-block's scale.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<int> Q4KDot(Vector256<byte> lo, Vector256<byte> hi, sbyte* q8, Vector256<byte> scales, Vector256<byte> maskLo, Vector256<byte> maskHi) =>
+        Avx2.MultiplyAddAdjacent(Avx2.Shuffle(scales, maskLo).AsInt16(), Avx2.MultiplyAddAdjacent(lo, Load32(q8)))
+        + Avx2.MultiplyAddAdjacent(Avx2.Shuffle(scales, maskHi).AsInt16(), Avx2.MultiplyAddAdjacent(hi, Load32(q8 + 32)));
 
     /// <summary>Byte shuffle that copies 16-bit element <paramref name="k"/> of each 128-bit half to all its lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -387,23 +389,36 @@ internal static unsafe class VecDotAvx2
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> Q6KHalf(byte* ql, byte* qh, sbyte* q8, Vector128<sbyte> sc, [ConstantExpected] int s)
     {
+        Q6KUnpack(ql, qh, out var q0, out var q1, out var q2, out var q3);
+        return Q6KDot(q0, q1, q2, q3, q8, sc, s);
+    }
+
+    /// <summary>128 six-bit quants (64 bytes of low nibbles, 32 of high bit pairs) as four vectors of 0..63.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Q6KUnpack(byte* ql, byte* qh, out Vector256<byte> q0, out Vector256<byte> q1, out Vector256<byte> q2, out Vector256<byte> q3)
+    {
         var m4 = Vector256.Create((byte)0xF);
         var m3 = Vector256.Create((byte)3);
         Vector256<byte> l1 = Load32(ql), l2 = Load32(ql + 32), h = Load32(qh);
-        Vector256<byte> q0 = (l1 & m4) | Avx2.ShiftLeftLogical((h & m3).AsUInt16(), 4).AsByte();
-        Vector256<byte> q1 = (l2 & m4) | Avx2.ShiftLeftLogical((Srl(h, 2) & m3).AsUInt16(), 4).AsByte();
-        Vector256<byte> q2 = (Srl(l1, 4) & m4) | Avx2.ShiftLeftLogical((Srl(h, 4) & m3).AsUInt16(), 4).AsByte();
-        Vector256<byte> q3 = (Srl(l2, 4) & m4) | Avx2.ShiftLeftLogical((Srl(h, 6) & m3).AsUInt16(), 4).AsByte();
-        return Avx2.MultiplyAddAdjacent(PairScales(sc, s), Avx2.MultiplyAddAdjacent(q0, Load32(q8)))
-             + Avx2.MultiplyAddAdjacent(PairScales(sc, s + 2), Avx2.MultiplyAddAdjacent(q1, Load32(q8 + 32)))
-             + (Avx2.MultiplyAddAdjacent(PairScales(sc, s + 4), Avx2.MultiplyAddAdjacent(q2, Load32(q8 + 64)))
-             + Avx2.MultiplyAddAdjacent(PairScales(sc, s + 6), Avx2.MultiplyAddAdjacent(q3, Load32(q8 + 96))));
+        q0 = (l1 & m4) | Avx2.ShiftLeftLogical((h & m3).AsUInt16(), 4).AsByte();
+        q1 = (l2 & m4) | Avx2.ShiftLeftLogical((Srl(h, 2) & m3).AsUInt16(), 4).AsByte();
+        q2 = (Srl(l1, 4) & m4) | Avx2.ShiftLeftLogical((Srl(h, 4) & m3).AsUInt16(), 4).AsByte();
+        q3 = (Srl(l2, 4) & m4) | Avx2.ShiftLeftLogical((Srl(h, 6) & m3).AsUInt16(), 4).AsByte();
     }
+
+    /// <summary>Four unpacked 32-quant groups against 128 activations, scaled by the 16-element scales s..s+7.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<int> Q6KDot(Vector256<byte> q0, Vector256<byte> q1, Vector256<byte> q2, Vector256<byte> q3, sbyte* q8,
+                                          Vector128<sbyte> sc, [ConstantExpected] int s) =>
+        Avx2.MultiplyAddAdjacent(PairScales(sc, s), Avx2.MultiplyAddAdjacent(q0, Load32(q8)))
+        + Avx2.MultiplyAddAdjacent(PairScales(sc, s + 2), Avx2.MultiplyAddAdjacent(q1, Load32(q8 + 32)))
+        + (Avx2.MultiplyAddAdjacent(PairScales(sc, s + 4), Avx2.MultiplyAddAdjacent(q2, Load32(q8 + 64)))
+        + Avx2.MultiplyAddAdjacent(PairScales(sc, s + 6), Avx2.MultiplyAddAdjacent(q3, Load32(q8 + 96))));
 
     /// <summary>Signed scales k and k+1 widened to 16-bit lanes 0–7 and 8–15 (one byte shuffle, one widening; ggml's
     /// get_scale_shuffle).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<short> PairScales(Vector128<sbyte> sc, int k)
+    internal static Vector256<short> PairScales(Vector128<sbyte> sc, int k)
     {
         byte a = (byte)k, b = (byte)(k + 1);
         return Avx2.ConvertToVector256Int16(Ssse3.Shuffle(sc, Vector128.Create(a, a, a, a, a, a, a, a, b, b, b, b, b, b, b, b).AsSByte()));

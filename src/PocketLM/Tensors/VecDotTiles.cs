@@ -213,33 +213,36 @@ internal static unsafe class VecDotTiles
         Vector256<float> acc0 = default, acc1 = default;
         Vector128<float> accm0 = default, accm1 = default;
         var m4 = Vector256.Create((byte)0xF);
-        byte* sm = stackalloc byte[16];
         for (int i = 0; i < n / QK.K; i++)
         {
             float xd = Fp16.Table[x[i].D], xm = Fp16.Table[x[i].DMin];
-            Vector128<byte> packed = VecDotAvx2.ScalesAndMins(x[i].Scales);
-            Sse2.Store(sm, packed);
-            Vector256<short> sm16 = Avx2.ConvertToVector256Int16(packed);
+            Vector256<short> sm16 = Avx2.ConvertToVector256Int16(VecDotAvx2.ScalesAndMins(x[i].Scales));
             accm0 = Fma.MultiplyAdd(Vector128.Create(-ya[i].D * xm), Sse2.ConvertToVector128Single(VecDotAvx2.MinProducts(sm16, ya[i].BSums)), accm0);
             accm1 = Fma.MultiplyAdd(Vector128.Create(-yb[i].D * xm), Sse2.ConvertToVector128Single(VecDotAvx2.MinProducts(sm16, yb[i].BSums)), accm1);
+            Vector256<byte> scales = Vector256.Create(sm16.GetLower(), sm16.GetLower()).AsByte();
             Vector256<int> s0 = Vector256<int>.Zero, s1 = Vector256<int>.Zero;
             byte* q4 = x[i].Qs;
             sbyte* p0 = ya[i].Qs, p1 = yb[i].Qs;
-            for (int j = 0; j < 4; j++, q4 += 32, p0 += 64, p1 += 64)
-            {
-                Vector256<byte> bits = Avx.LoadVector256(q4);
-                Vector256<byte> lo = bits & m4, hi = VecDotAvx2.Srl(bits, 4) & m4;
-                Vector256<short> sl = Vector256.Create((short)sm[2 * j]), sh = Vector256.Create((short)sm[2 * j + 1]);
-                s0 += Avx2.MultiplyAddAdjacent(sl, Avx2.MultiplyAddAdjacent(lo, Avx.LoadVector256(p0)))
-                    + Avx2.MultiplyAddAdjacent(sh, Avx2.MultiplyAddAdjacent(hi, Avx.LoadVector256(p0 + 32)));
-                s1 += Avx2.MultiplyAddAdjacent(sl, Avx2.MultiplyAddAdjacent(lo, Avx.LoadVector256(p1)))
-                    + Avx2.MultiplyAddAdjacent(sh, Avx2.MultiplyAddAdjacent(hi, Avx.LoadVector256(p1 + 32)));
-            }
+            Q4KStep2(q4, p0, p1, scales, VecDotAvx2.ScaleShuffle(0), VecDotAvx2.ScaleShuffle(1), m4, ref s0, ref s1);
+            Q4KStep2(q4 + 32, p0 + 64, p1 + 64, scales, VecDotAvx2.ScaleShuffle(2), VecDotAvx2.ScaleShuffle(3), m4, ref s0, ref s1);
+            Q4KStep2(q4 + 64, p0 + 128, p1 + 128, scales, VecDotAvx2.ScaleShuffle(4), VecDotAvx2.ScaleShuffle(5), m4, ref s0, ref s1);
+            Q4KStep2(q4 + 96, p0 + 192, p1 + 192, scales, VecDotAvx2.ScaleShuffle(6), VecDotAvx2.ScaleShuffle(7), m4, ref s0, ref s1);
             acc0 = Fma.MultiplyAdd(Vector256.Create(ya[i].D * xd), Avx.ConvertToVector256Single(s0), acc0);
             acc1 = Fma.MultiplyAdd(Vector256.Create(yb[i].D * xd), Avx.ConvertToVector256Single(s1), acc1);
         }
         y[0] = Hsum(acc0) + Hsum4(accm0);
         y[yStride] = Hsum(acc1) + Hsum4(accm1);
+    }
+
+    /// <summary>64 elements of one Q4_K block, unpacked once, against the same 64 positions of two activation rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Q4KStep2(byte* q4, sbyte* p0, sbyte* p1, Vector256<byte> scales, Vector256<byte> maskLo, Vector256<byte> maskHi,
+                                 Vector256<byte> m4, ref Vector256<int> s0, ref Vector256<int> s1)
+    {
+        Vector256<byte> bits = Avx.LoadVector256(q4);
+        Vector256<byte> lo = bits & m4, hi = VecDotAvx2.Srl(bits, 4) & m4;
+        s0 += VecDotAvx2.Q4KDot(lo, hi, p0, scales, maskLo, maskHi);
+        s1 += VecDotAvx2.Q4KDot(lo, hi, p1, scales, maskLo, maskHi);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -255,8 +258,6 @@ internal static unsafe class VecDotTiles
     {
         var x = (Q6KBlock*)w; var ya = (Q8KBlock*)act; var yb = (Q8KBlock*)(act + actRow);
         Vector256<float> acc0 = default, acc1 = default;
-        var m4 = Vector256.Create((byte)0xF);
-        var m3 = Vector256.Create((byte)3);
         for (int i = 0; i < n / QK.K; i++)
         {
             float xd = Fp16.Table[x[i].D];
@@ -264,28 +265,13 @@ internal static unsafe class VecDotTiles
             Vector256<short> sc16 = Avx2.ConvertToVector256Int16(Sse2.LoadVector128(sc));
             Vector256<int> off0 = Avx2.ShiftLeftLogical(Avx2.MultiplyAddAdjacent(Avx.LoadVector256(ya[i].BSums), sc16), 5);
             Vector256<int> off1 = Avx2.ShiftLeftLogical(Avx2.MultiplyAddAdjacent(Avx.LoadVector256(yb[i].BSums), sc16), 5);
-            Vector256<int> s0 = Vector256<int>.Zero, s1 = Vector256<int>.Zero;
-            for (int c = 0; c < 2; c++)
-            {
-                Vector256<byte> l1 = Avx.LoadVector256(x[i].Ql + 64 * c), l2 = Avx.LoadVector256(x[i].Ql + 64 * c + 32), h = Avx.LoadVector256(x[i].Qh + 32 * c);
-                sbyte* s = sc + 8 * c;
-                Vector256<byte> q0 = (l1 & m4) | Avx2.ShiftLeftLogical((h & m3).AsUInt16(), 4).AsByte();
-                Vector256<byte> q1 = (l2 & m4) | Avx2.ShiftLeftLogical((VecDotAvx2.Srl(h, 2) & m3).AsUInt16(), 4).AsByte();
-                Vector256<byte> q2 = (VecDotAvx2.Srl(l1, 4) & m4) | Avx2.ShiftLeftLogical((VecDotAvx2.Srl(h, 4) & m3).AsUInt16(), 4).AsByte();
-                Vector256<byte> q3 = (VecDotAvx2.Srl(l2, 4) & m4) | Avx2.ShiftLeftLogical((VecDotAvx2.Srl(h, 6) & m3).AsUInt16(), 4).AsByte();
-                Vector256<short> c0 = VecDotAvx2.Scales2(s[0], s[1]), c1 = VecDotAvx2.Scales2(s[2], s[3]);
-                Vector256<short> c2 = VecDotAvx2.Scales2(s[4], s[5]), c3 = VecDotAvx2.Scales2(s[6], s[7]);
-                sbyte* p = ya[i].Qs + 128 * c;
-                s0 += Avx2.MultiplyAddAdjacent(c0, Avx2.MultiplyAddAdjacent(q0, Avx.LoadVector256(p)))
-                    + Avx2.MultiplyAddAdjacent(c1, Avx2.MultiplyAddAdjacent(q1, Avx.LoadVector256(p + 32)));
-                s0 += Avx2.MultiplyAddAdjacent(c2, Avx2.MultiplyAddAdjacent(q2, Avx.LoadVector256(p + 64)))
-                    + Avx2.MultiplyAddAdjacent(c3, Avx2.MultiplyAddAdjacent(q3, Avx.LoadVector256(p + 96)));
-                p = yb[i].Qs + 128 * c;
-                s1 += Avx2.MultiplyAddAdjacent(c0, Avx2.MultiplyAddAdjacent(q0, Avx.LoadVector256(p)))
-                    + Avx2.MultiplyAddAdjacent(c1, Avx2.MultiplyAddAdjacent(q1, Avx.LoadVector256(p + 32)));
-                s1 += Avx2.MultiplyAddAdjacent(c2, Avx2.MultiplyAddAdjacent(q2, Avx.LoadVector256(p + 64)))
-                    + Avx2.MultiplyAddAdjacent(c3, Avx2.MultiplyAddAdjacent(q3, Avx.LoadVector256(p + 96)));
-            }
+            Vector128<sbyte> sc128 = Sse2.LoadVector128(sc);
+            VecDotAvx2.Q6KUnpack(x[i].Ql, x[i].Qh, out var q0, out var q1, out var q2, out var q3);
+            Vector256<int> s0 = VecDotAvx2.Q6KDot(q0, q1, q2, q3, ya[i].Qs, sc128, 0);
+            Vector256<int> s1 = VecDotAvx2.Q6KDot(q0, q1, q2, q3, yb[i].Qs, sc128, 0);
+            VecDotAvx2.Q6KUnpack(x[i].Ql + 64, x[i].Qh + 32, out q0, out q1, out q2, out q3);
+            s0 += VecDotAvx2.Q6KDot(q0, q1, q2, q3, ya[i].Qs + 128, sc128, 8);
+            s1 += VecDotAvx2.Q6KDot(q0, q1, q2, q3, yb[i].Qs + 128, sc128, 8);
             acc0 = Fma.MultiplyAdd(Vector256.Create(ya[i].D * xd), Avx.ConvertToVector256Single(s0 - off0), acc0);
             acc1 = Fma.MultiplyAdd(Vector256.Create(yb[i].D * xd), Avx.ConvertToVector256Single(s1 - off1), acc1);
         }

@@ -55,12 +55,16 @@ public sealed class WorkerPool : IDisposable
             work.Execute(0, count, 0);
             return;
         }
+        // Close the previous generation before touching the fields a late worker may still read: a worker that read the
+        // old ticket then sees the exchange fail, and one that reads the new, closed ticket finds nothing to claim.
+        // (Writing the fields first let a late worker pair the old ticket with the new count and claim items past it.)
+        int gen = ++_generation;
+        Interlocked.Exchange(ref _ticket, ((long)gen << 32) | int.MaxValue);
         _work = work;
         _count = count;
         _grain = Math.Max(1, count / (Threads * 8));
         _done = 0;
-        int gen = ++_generation;
-        Interlocked.Exchange(ref _ticket, (long)gen << 32); // publishes the fields above (full fence)
+        Interlocked.Exchange(ref _ticket, (long)gen << 32); // opens it and publishes the fields above (full fence)
         if (Volatile.Read(ref _sleepers) > 0)
             lock (_park) Monitor.PulseAll(_park);
         Drain(0, gen);
@@ -79,7 +83,9 @@ public sealed class WorkerPool : IDisposable
         {
             long t = Volatile.Read(ref _ticket);
             if ((int)(t >> 32) != gen) return;
-            int next = (int)t, count = _count;
+            int next = (int)t;
+            if (next == int.MaxValue) { Thread.SpinWait(1); continue; } // this generation is being opened
+            int count = _count;
             if (next >= count) return;
             IParallelWork work = _work!;
             int take = Math.Min(_grain, count - next);
