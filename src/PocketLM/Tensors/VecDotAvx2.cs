@@ -53,7 +53,7 @@ internal static unsafe class VecDotAvx2
 
     /// <summary>16 bytes of nibbles → 32 bytes: low nibbles (elements 0–15) then high nibbles (16–31).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<byte> Nibbles(byte* p)
+    internal static Vector256<byte> Nibbles(byte* p)
     {
         Vector128<byte> t = Sse2.LoadVector128(p);
         Vector128<byte> hi = Sse2.ShiftRightLogical(t.AsUInt16(), 4).AsByte();
@@ -62,7 +62,7 @@ internal static unsafe class VecDotAvx2
 
     /// <summary>32 bits → 32 bytes of 0xFF (bit set) or 0x00.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<byte> BitsToBytes(byte* p)
+    internal static Vector256<byte> BitsToBytes(byte* p)
     {
         uint bits = Unsafe.ReadUnaligned<uint>(p);
         Vector256<byte> spread = Avx2.Shuffle(Vector256.Create(bits).AsByte(),

@@ -32,43 +32,18 @@ internal unsafe struct Q4_0Format : IQ0Format
     public static Vector256<sbyte> Quants(byte* b) => (Unsigned(b) - Vector256.Create((byte)8)).AsSByte();
     public static int OffsetShift => 3;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<byte> Unsigned(byte* b)
-    {
-        Vector128<byte> t = Sse2.LoadVector128(b + 2);
-        Vector128<byte> hi = Sse2.ShiftRightLogical(t.AsUInt16(), 4).AsByte();
-        return Vector256.Create(t, hi) & Vector256.Create((byte)0xF);
-    }
+    public static Vector256<byte> Unsigned(byte* b) => VecDotAvx2.Nibbles(b + 2);
 }
 
 internal unsafe struct Q5_0Format : IQ0Format
 {
     public static int BlockBytes => 22;
+    // u − 16 as a byte is nib | 0xF0 where the fifth bit is clear and nib where it is set: ggml's signed quants
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<sbyte> Quants(byte* b)
-    {
-        Vector128<byte> t = Sse2.LoadVector128(b + 6);
-        Vector128<byte> hi = Sse2.ShiftRightLogical(t.AsUInt16(), 4).AsByte();
-        Vector256<byte> nib = Vector256.Create(t, hi) & Vector256.Create((byte)0xF);
-        uint bits = Unsafe.ReadUnaligned<uint>(b + 2);
-        Vector256<byte> spread = Avx2.Shuffle(Vector256.Create(bits).AsByte(),
-            Vector256.Create(0x0000000000000000UL, 0x0101010101010101UL, 0x0202020202020202UL, 0x0303030303030303UL).AsByte());
-        Vector256<byte> bit = Vector256.Create(0x8040201008040201UL).AsByte();
-        Vector256<byte> set = Avx2.CompareEqual(spread & bit, bit);
-        return (nib | Avx2.AndNot(set, Vector256.Create((byte)0xF0))).AsSByte();
-    }
+    public static Vector256<sbyte> Quants(byte* b) => (Unsigned(b) - Vector256.Create((byte)16)).AsSByte();
     public static int OffsetShift => 4;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<byte> Unsigned(byte* b)
-    {
-        Vector128<byte> t = Sse2.LoadVector128(b + 6);
-        Vector128<byte> hi = Sse2.ShiftRightLogical(t.AsUInt16(), 4).AsByte();
-        Vector256<byte> nib = Vector256.Create(t, hi) & Vector256.Create((byte)0xF);
-        uint bits = Unsafe.ReadUnaligned<uint>(b + 2);
-        Vector256<byte> spread = Avx2.Shuffle(Vector256.Create(bits).AsByte(),
-            Vector256.Create(0x0000000000000000UL, 0x0101010101010101UL, 0x0202020202020202UL, 0x0303030303030303UL).AsByte());
-        Vector256<byte> bit = Vector256.Create(0x8040201008040201UL).AsByte();
-        return nib | (Avx2.CompareEqual(spread & bit, bit) & Vector256.Create((byte)0x10));
-    }
+    public static Vector256<byte> Unsigned(byte* b) => VecDotAvx2.Nibbles(b + 6) | (VecDotAvx2.BitsToBytes(b + 2) & Vector256.Create((byte)0x10));
 }
 
 /// <summary>
