@@ -374,9 +374,9 @@ internal static unsafe class VecDotAvx2
             float d = y[i].D * Fp16.ToSingle(x[i].D);
             sbyte* sc = x[i].Scales;
             // the −32 offset, applied once per block through the 16-element sums
-            Vector256<int> offset = Avx2.ShiftLeftLogical(
-                Avx2.MultiplyAddAdjacent(Avx.LoadVector256(y[i].BSums), Avx2.ConvertToVector256Int16(Sse2.LoadVector128(sc))), 5);
             Vector128<sbyte> sc128 = Sse2.LoadVector128(sc);
+            Vector256<int> offset = Avx2.ShiftLeftLogical(
+                Avx2.MultiplyAddAdjacent(Avx.LoadVector256(y[i].BSums), Avx2.ConvertToVector256Int16(sc128)), 5);
             Vector256<int> sumi = Q6KHalf(x[i].Ql, x[i].Qh, y[i].Qs, sc128, 0)
                                 + Q6KHalf(x[i].Ql + 64, x[i].Qh + 32, y[i].Qs + 128, sc128, 8);
             acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi - offset), acc);

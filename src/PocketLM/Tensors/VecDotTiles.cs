@@ -155,26 +155,28 @@ internal static unsafe class VecDotTiles
                 a30 = Fma.MultiplyAdd(dx * d0, Avx.ConvertToVector256Single(DotU8(u, qy0) - off0), a30);
                 a31 = Fma.MultiplyAdd(dx * d1, Avx.ConvertToVector256Single(DotU8(u, qy1) - off1), a31);
             }
-            nb = 0; // done: fall through to the stores
         }
-        for (int ib = 0; ib < nb; ib++, y0 += 34, y1 += 34)
+        else
         {
-            int o = ib * bb;
-            float d0 = Half(y0), d1 = Half(y1);
-            Vector256<sbyte> qy0 = Avx.LoadVector256((sbyte*)(y0 + 2)), qy1 = Avx.LoadVector256((sbyte*)(y1 + 2));
-            Vector256<sbyte> q = T.Quants(x0 + o), aq = Avx2.Sign(q, q);
-            float dx = Half(x0 + o);
-            a00 = Fma.MultiplyAdd(Vector256.Create(dx * d0), MulSum(aq, q, qy0), a00);
-            a01 = Fma.MultiplyAdd(Vector256.Create(dx * d1), MulSum(aq, q, qy1), a01);
-            q = T.Quants(x1 + o); aq = Avx2.Sign(q, q); dx = Half(x1 + o);
-            a10 = Fma.MultiplyAdd(Vector256.Create(dx * d0), MulSum(aq, q, qy0), a10);
-            a11 = Fma.MultiplyAdd(Vector256.Create(dx * d1), MulSum(aq, q, qy1), a11);
-            q = T.Quants(x2 + o); aq = Avx2.Sign(q, q); dx = Half(x2 + o);
-            a20 = Fma.MultiplyAdd(Vector256.Create(dx * d0), MulSum(aq, q, qy0), a20);
-            a21 = Fma.MultiplyAdd(Vector256.Create(dx * d1), MulSum(aq, q, qy1), a21);
-            q = T.Quants(x3 + o); aq = Avx2.Sign(q, q); dx = Half(x3 + o);
-            a30 = Fma.MultiplyAdd(Vector256.Create(dx * d0), MulSum(aq, q, qy0), a30);
-            a31 = Fma.MultiplyAdd(Vector256.Create(dx * d1), MulSum(aq, q, qy1), a31);
+            for (int ib = 0; ib < nb; ib++, y0 += 34, y1 += 34)
+            {
+                int o = ib * bb;
+                float d0 = Half(y0), d1 = Half(y1);
+                Vector256<sbyte> qy0 = Avx.LoadVector256((sbyte*)(y0 + 2)), qy1 = Avx.LoadVector256((sbyte*)(y1 + 2));
+                Vector256<sbyte> q = T.Quants(x0 + o), aq = Avx2.Sign(q, q);
+                float dx = Half(x0 + o);
+                a00 = Fma.MultiplyAdd(Vector256.Create(dx * d0), MulSum(aq, q, qy0), a00);
+                a01 = Fma.MultiplyAdd(Vector256.Create(dx * d1), MulSum(aq, q, qy1), a01);
+                q = T.Quants(x1 + o); aq = Avx2.Sign(q, q); dx = Half(x1 + o);
+                a10 = Fma.MultiplyAdd(Vector256.Create(dx * d0), MulSum(aq, q, qy0), a10);
+                a11 = Fma.MultiplyAdd(Vector256.Create(dx * d1), MulSum(aq, q, qy1), a11);
+                q = T.Quants(x2 + o); aq = Avx2.Sign(q, q); dx = Half(x2 + o);
+                a20 = Fma.MultiplyAdd(Vector256.Create(dx * d0), MulSum(aq, q, qy0), a20);
+                a21 = Fma.MultiplyAdd(Vector256.Create(dx * d1), MulSum(aq, q, qy1), a21);
+                q = T.Quants(x3 + o); aq = Avx2.Sign(q, q); dx = Half(x3 + o);
+                a30 = Fma.MultiplyAdd(Vector256.Create(dx * d0), MulSum(aq, q, qy0), a30);
+                a31 = Fma.MultiplyAdd(Vector256.Create(dx * d1), MulSum(aq, q, qy1), a31);
+            }
         }
         y[0] = Hsum(a00); y[1] = Hsum(a10); y[2] = Hsum(a20); y[3] = Hsum(a30);
         y += yStride;
@@ -237,10 +239,10 @@ internal static unsafe class VecDotTiles
         {
             float xd = Fp16.Table[x[i].D];
             sbyte* sc = x[i].Scales;
-            Vector256<short> sc16 = Avx2.ConvertToVector256Int16(Sse2.LoadVector128(sc));
+            Vector128<sbyte> sc128 = Sse2.LoadVector128(sc);
+            Vector256<short> sc16 = Avx2.ConvertToVector256Int16(sc128);
             Vector256<int> off0 = Avx2.ShiftLeftLogical(Avx2.MultiplyAddAdjacent(Avx.LoadVector256(ya[i].BSums), sc16), 5);
             Vector256<int> off1 = Avx2.ShiftLeftLogical(Avx2.MultiplyAddAdjacent(Avx.LoadVector256(yb[i].BSums), sc16), 5);
-            Vector128<sbyte> sc128 = Sse2.LoadVector128(sc);
             VecDotAvx2.Q6KUnpack(x[i].Ql, x[i].Qh, out var q0, out var q1, out var q2, out var q3);
             Vector256<int> s0 = VecDotAvx2.Q6KDot(q0, q1, q2, q3, ya[i].Qs, sc128, 0);
             Vector256<int> s1 = VecDotAvx2.Q6KDot(q0, q1, q2, q3, yb[i].Qs, sc128, 0);
