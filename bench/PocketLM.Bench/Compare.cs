@@ -76,7 +76,7 @@ internal static class Compare
         return tokens / Stopwatch.GetElapsedTime(t0).TotalSeconds;
     }
 
-    private static double Median(List<double> v)
+    internal static double Median(List<double> v)
     {
         if (v.Count == 0) return double.NaN;
         var a = v.Order().ToArray();

@@ -65,6 +65,15 @@ internal sealed class LlamaRunner : IDisposable
         Check(_ctx.Decode(_batch));
     }
 
+    /// <summary>The greedy choice after the last <see cref="Prompt"/> (reads the logits, as a first token needs).</summary>
+    public int ArgMaxLast(int vocab)
+    {
+        var logits = _ctx.GetLogitsIth(-1);
+        int best = 0;
+        for (int i = 1; i < vocab; i++) if (logits[i] > logits[best]) best = i;
+        return best;
+    }
+
     private static void Check(DecodeResult r)
     {
         if (r != DecodeResult.Ok) throw new InvalidOperationException($"llama_decode returned {r}");
