@@ -6,6 +6,8 @@ using PocketLM.Bench;
 //       llama.cpp (LLamaSharp) alternately and prints tokens/s, ratios and the bandwidth roofline.
 //   kernels [TYPES...]   matvec GB/s of weights per type, 1/2 threads, batch 1/8
 //   pool [-t 2]          WorkerPool per-call overhead
+//   bdn [BDN ARGS...]    BenchmarkDotNet matvec benchmarks (KernelBenchmarks.cs) with a GB/s-of-weights column; the args
+//                        are BenchmarkDotNet's own, e.g. bdn --filter '*' --job short   or   bdn --filter '*Type: Q4_K*'
 return args.FirstOrDefault() switch
 {
     "compare" => Compare.Run(args[1..]),
@@ -14,6 +16,7 @@ return args.FirstOrDefault() switch
     "profile" => Profile.Run(args[1..]),
     "ab" => AB.Run(args[1..]),
     "micro" => Micro.Run(args[1..]),
+    "bdn" => KernelBenchmarks.Run(args[1..]),
     _ => Usage(),
 };
 
