@@ -16,23 +16,14 @@ internal static unsafe class Kernels
         var rng = new Random(1);
         float* x = (float*)NativeMemory.AlignedAlloc(cols * 4 * 8, 64);
         float* y = (float*)NativeMemory.AlignedAlloc(rows * 4 * 8, 64);
-        for (int i = 0; i < cols * 8; i++) x[i] = (float)(rng.NextDouble() - 0.5);
+        FillRandom(x, cols * 8, rng);
         foreach (var type in types)
         {
             long rowBytes = GgmlTypeInfo.RowBytes(type, cols);
             long matrixBytes = rowBytes * rows;
             int copies = (int)Math.Max(2, (256L << 20) / matrixBytes);
             var ms = new WeightMatrix[copies];
-            var blocks = new nint[copies];
-            for (int c = 0; c < copies; c++)
-            {
-                byte* w = (byte*)NativeMemory.AlignedAlloc((nuint)matrixBytes, 64);
-                // Random bits with small finite scales are as costly to multiply as real weights.
-                rng.NextBytes(new Span<byte>(w, (int)matrixBytes));
-                FixScales(type, w, matrixBytes);
-                ms[c] = new WeightMatrix(w, type, cols, rows);
-                blocks[c] = (nint)w;
-            }
+            for (int c = 0; c < copies; c++) ms[c] = RandomMatrix(type, cols, rows, rng);
             foreach (int threads in new[] { 1, 2 })
             {
                 using var ctx = new ComputeContext(threads, cols, 8);
@@ -48,10 +39,29 @@ internal static unsafe class Kernels
                     Console.WriteLine($"{type,-5} threads={threads} batch={batch}: {rowBytes * rows * (double)iters / s / 1e9,6:F2} GB/s of weights, {s / iters * 1e3,7:F3} ms per call");
                 }
             }
-            foreach (nint b in blocks) NativeMemory.AlignedFree((void*)b);
+            foreach (var m in ms) NativeMemory.AlignedFree(m.Data);
         }
     
         return 0;
+    }
+
+    /// <summary>
+    /// A <paramref name="cols"/>×<paramref name="rows"/> matrix of random weights in 64-byte-aligned native memory (free its
+    /// Data with NativeMemory.AlignedFree). Random bits with small finite scales are as costly to multiply as real weights.
+    /// </summary>
+    internal static WeightMatrix RandomMatrix(GgmlType type, int cols, int rows, Random rng)
+    {
+        long bytes = GgmlTypeInfo.RowBytes(type, cols) * rows;
+        byte* w = (byte*)NativeMemory.AlignedAlloc((nuint)bytes, 64);
+        rng.NextBytes(new Span<byte>(w, checked((int)bytes)));
+        FixScales(type, w, bytes);
+        return new WeightMatrix(w, type, cols, rows);
+    }
+
+    /// <summary>Fills <paramref name="n"/> floats at <paramref name="x"/> with uniform values in [-0.5, 0.5).</summary>
+    internal static void FillRandom(float* x, int n, Random rng)
+    {
+        for (int i = 0; i < n; i++) x[i] = (float)(rng.NextDouble() - 0.5);
     }
 
     internal static void FixScales(GgmlType type, byte* w, long bytes)

@@ -8,6 +8,8 @@ using PocketLM.Bench;
 //   pool [-t 2]          WorkerPool per-call overhead
 //   ttft [--models a,b] [--types ...] [-r 5] [-t 2] [-p 16]
 //       load to first token, PocketLM and llama.cpp alternately on the same files
+//   bdn [BDN ARGS...]    BenchmarkDotNet matvec benchmarks (KernelBenchmarks.cs) with a GB/s-of-weights column; the args
+//                        are BenchmarkDotNet's own, e.g. bdn --filter '*' --job short   or   bdn --filter '*Type: Q4_K*'
 return args.FirstOrDefault() switch
 {
     "compare" => Compare.Run(args[1..]),
@@ -17,11 +19,12 @@ return args.FirstOrDefault() switch
     "ab" => AB.Run(args[1..]),
     "micro" => Micro.Run(args[1..]),
     "ttft" => FirstToken.Run(args[1..]),
+    "bdn" => KernelBenchmarks.Run(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: PocketLM.Bench compare|kernels|pool [options]  (see Program.cs)");
+    Console.Error.WriteLine("usage: PocketLM.Bench compare|ttft|kernels|micro|profile|ab|pool|bdn [options]  (see Program.cs)");
     return 2;
 }
