@@ -80,5 +80,11 @@ internal static unsafe class Kernels
         ushort h = BitConverter.HalfToUInt16Bits((Half)0.01f);
         for (long b = 0; b < bytes; b += bb)
             foreach (int o in halves) *(ushort*)(w + b + o) = h;
+        // Random F32/BF16 bit patterns include NaNs, infinities and denormals, which can slow float arithmetic: use
+        // ordinary small values (the speed of a dot product does not depend on them otherwise).
+        if (type == GgmlType.F32)
+            for (long i = 0; i < bytes / 4; i++) ((float*)w)[i] = (i % 17 - 8) * 0.001f;
+        else if (type == GgmlType.BF16)
+            for (long i = 0; i < bytes / 2; i++) ((ushort*)w)[i] = (ushort)(BitConverter.SingleToUInt32Bits((i % 17 - 8) * 0.001f) >> 16);
     }
 }
