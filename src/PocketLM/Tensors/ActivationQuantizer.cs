@@ -51,7 +51,7 @@ public static unsafe class ActivationQuantizer
     }
 
     /// <summary>Whether <see cref="Row(GgmlType, float*, byte*, int)"/> uses the AVX2 quantizers (bit-identical to the scalar ones).</summary>
-    internal static bool Simd { get; set; } = Avx2.IsSupported && Fma.IsSupported;
+    internal static bool Simd { get; } = Avx2.IsSupported && Fma.IsSupported;
 
     /// <summary>The scalar reference quantizers.</summary>
     internal static void RowScalar(GgmlType type, float* x, byte* y, int n)

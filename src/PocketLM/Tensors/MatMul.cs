@@ -9,9 +9,6 @@ public static unsafe class MatMul
     // prefill batch passes over them, so weights stream from memory once per tile instead of once per token.
     internal const int RowsPerChunk = 16;
 
-    /// <summary>Use the SIMD kernels (default where supported); tests switch it off to run the scalar reference everywhere.</summary>
-    public static bool UseSimd { get; set; } = VecDotAvx2.IsSupported;
-
     /// <summary>Multi-token tiles for batches (benchmarks switch them off to measure what they bring).</summary>
     internal static bool UseTiles { get; set; } = true;
 
@@ -60,7 +57,7 @@ public static unsafe class MatMul
     public static void Multiply(ComputeContext ctx, in WeightMatrix w, float* x, float* y, int batch)
     {
         var job = ctx.RowsWork;
-        job.Begin(batch, UseSimd);
+        job.Begin(batch, ctx.Simd);
         Add(ctx, job, w, x, y, batch);
         ctx.Pool.Run(job, job.Chunks);
     }
@@ -75,7 +72,7 @@ public static unsafe class MatMul
     {
         if (w1.Cols != w0.Cols || (y2 != null && w2.Cols != w0.Cols)) throw new ArgumentException("Grouped matrices must share the input width.");
         var job = ctx.RowsWork;
-        job.Begin(batch, UseSimd);
+        job.Begin(batch, ctx.Simd);
         Add(ctx, job, w0, x, y0, batch);
         Add(ctx, job, w1, x, y1, batch);
         if (y2 != null) Add(ctx, job, w2, x, y2, batch);

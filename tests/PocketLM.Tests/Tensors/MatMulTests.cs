@@ -4,7 +4,6 @@ using Xunit;
 
 namespace PocketLM.Tests.Tensors;
 
-// One class: these tests flip the process-wide MatMul.UseSimd, so they must not run alongside each other.
 public unsafe class MatMulTests
 {
     private sealed class Problem : IDisposable
@@ -101,21 +100,12 @@ public unsafe class MatMulTests
     {
         const int rows = 20, cols = 256, batch = 2;
         using var p = new Problem(type, rows, cols, batch, 3);
+        using var scalarCtx = new ComputeContext(2, cols, batch) { Simd = false };
         using var ctx = new ComputeContext(2, cols, batch);
-        bool saved = MatMul.UseSimd;
-        try
-        {
-            MatMul.UseSimd = false;
-            MatMul.Multiply(ctx, p.Matrix, p.X, p.Y, batch);
-            var scalar = new Span<float>(p.Y, rows * batch).ToArray();
-            MatMul.UseSimd = saved;
-            MatMul.Multiply(ctx, p.Matrix, p.X, p.Y, batch);
-            Assert.Equal(scalar, new Span<float>(p.Y, rows * batch).ToArray());
-        }
-        finally
-        {
-            MatMul.UseSimd = saved;
-        }
+        MatMul.Multiply(scalarCtx, p.Matrix, p.X, p.Y, batch);
+        var scalar = new Span<float>(p.Y, rows * batch).ToArray();
+        MatMul.Multiply(ctx, p.Matrix, p.X, p.Y, batch);
+        Assert.Equal(scalar, new Span<float>(p.Y, rows * batch).ToArray());
     }
 
     [Theory]
