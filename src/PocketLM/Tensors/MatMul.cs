@@ -244,7 +244,7 @@ public static unsafe class MatMul
             // Four rows at a time share the activation loads, but four interleaved row streams defeat the hardware
             // prefetcher when the rows come from memory: a single token (decode) walks its rows one after another, as
             // ggml does (measured on Qwen2.5-0.5B Q8_0, 2 threads, AVX2 EPYC: 66 → 40 ms per token; 896-wide rows
-            // went from 7 to 12–14 GB/s). Within a prefill chunk the rows are already in cache.
+            // went from 6–7 to 9–14 GB/s). Within a prefill chunk the rows are already in cache.
             bool four = s.Dot4 != null && batch > 1;
             for (; b < batch; b++)
             {

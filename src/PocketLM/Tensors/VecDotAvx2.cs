@@ -45,11 +45,16 @@ internal static unsafe class VecDotAvx2
         return Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(dot, Vector256.Create((short)1)));
     }
 
+    /// <summary>Lane k: Σ u[4k..4k+3]·y[4k..4k+3] for unsigned u ≤ 31 (the int16 pair sums of vpmaddubsw cannot
+    /// saturate, so vpdpbusd gives the same lanes).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> MulSumU8(Vector256<byte> x, Vector256<sbyte> y) =>
-        AvxVnni.IsSupported // x ≤ 31: the int16 pair sums never saturate, so vpdpbusd gives the same lanes
-            ? Avx.ConvertToVector256Single(AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, x, y))
-            : Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, y), Vector256.Create((short)1)));
+    internal static Vector256<int> DotU8(Vector256<byte> u, Vector256<sbyte> y) =>
+        AvxVnni.IsSupported
+            ? AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, u, y)
+            : Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, y), Vector256.Create((short)1));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> MulSumU8(Vector256<byte> x, Vector256<sbyte> y) => Avx.ConvertToVector256Single(DotU8(x, y));
 
     /// <summary>16 bytes of nibbles → 32 bytes: low nibbles (elements 0–15) then high nibbles (16–31).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -76,21 +76,14 @@ internal static unsafe class VecDotTiles
         return Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(dot, Vector256.Create((short)1)));
     }
 
-    /// <summary>Lane k: Σ u[4k..4k+3]·y[4k..4k+3] for unsigned u ≤ 31 (the int16 pair sums cannot saturate).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> DotU8(Vector256<byte> u, Vector256<sbyte> y) =>
-        AvxVnni.IsSupported
-            ? AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, u, y)
-            : Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, y), Vector256.Create((short)1));
-
     /// <summary>
     /// For formats stored with an offset (q = u − 2^s): the lanes of ggml's |q|·sign(y,q) products equal
-    /// DotU8(u, y) − 2^s·Σy exactly (integers), and Σy over each lane's four activations is shared by every row, so a
+    /// VecDotAvx2.DotU8(u, y) − 2^s·Σy exactly (integers), and Σy over each lane's four activations is shared by every row, so a
     /// row costs one multiply-add chain and a subtraction instead of two sign operations as well.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> OffsetSums(Vector256<sbyte> y, int shift) =>
-        Avx2.ShiftLeftLogical(DotU8(Vector256.Create((byte)1), y), Vector128.CreateScalar(shift));
+        Avx2.ShiftLeftLogical(VecDotAvx2.DotU8(Vector256.Create((byte)1), y), Vector128.CreateScalar(shift));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float Half(byte* p) => Fp16.Table[*(ushort*)p];
@@ -109,10 +102,10 @@ internal static unsafe class VecDotTiles
             if (T.OffsetShift > 0)
             {
                 Vector256<int> off = OffsetSums(qy, T.OffsetShift);
-                a0 = Fma.MultiplyAdd(Vector256.Create(Half(x0 + o) * dy), Avx.ConvertToVector256Single(DotU8(T.Unsigned(x0 + o), qy) - off), a0);
-                a1 = Fma.MultiplyAdd(Vector256.Create(Half(x1 + o) * dy), Avx.ConvertToVector256Single(DotU8(T.Unsigned(x1 + o), qy) - off), a1);
-                a2 = Fma.MultiplyAdd(Vector256.Create(Half(x2 + o) * dy), Avx.ConvertToVector256Single(DotU8(T.Unsigned(x2 + o), qy) - off), a2);
-                a3 = Fma.MultiplyAdd(Vector256.Create(Half(x3 + o) * dy), Avx.ConvertToVector256Single(DotU8(T.Unsigned(x3 + o), qy) - off), a3);
+                a0 = Fma.MultiplyAdd(Vector256.Create(Half(x0 + o) * dy), Avx.ConvertToVector256Single(VecDotAvx2.DotU8(T.Unsigned(x0 + o), qy) - off), a0);
+                a1 = Fma.MultiplyAdd(Vector256.Create(Half(x1 + o) * dy), Avx.ConvertToVector256Single(VecDotAvx2.DotU8(T.Unsigned(x1 + o), qy) - off), a1);
+                a2 = Fma.MultiplyAdd(Vector256.Create(Half(x2 + o) * dy), Avx.ConvertToVector256Single(VecDotAvx2.DotU8(T.Unsigned(x2 + o), qy) - off), a2);
+                a3 = Fma.MultiplyAdd(Vector256.Create(Half(x3 + o) * dy), Avx.ConvertToVector256Single(VecDotAvx2.DotU8(T.Unsigned(x3 + o), qy) - off), a3);
                 continue;
             }
             Vector256<sbyte> q0 = T.Quants(x0 + o), q1 = T.Quants(x1 + o), q2 = T.Quants(x2 + o), q3 = T.Quants(x3 + o);
@@ -143,17 +136,17 @@ internal static unsafe class VecDotTiles
                 Vector256<int> off0 = OffsetSums(qy0, T.OffsetShift), off1 = OffsetSums(qy1, T.OffsetShift);
                 Vector256<byte> u = T.Unsigned(x0 + o);
                 Vector256<float> dx = Vector256.Create(Half(x0 + o));
-                a00 = Fma.MultiplyAdd(dx * d0, Avx.ConvertToVector256Single(DotU8(u, qy0) - off0), a00);
-                a01 = Fma.MultiplyAdd(dx * d1, Avx.ConvertToVector256Single(DotU8(u, qy1) - off1), a01);
+                a00 = Fma.MultiplyAdd(dx * d0, Avx.ConvertToVector256Single(VecDotAvx2.DotU8(u, qy0) - off0), a00);
+                a01 = Fma.MultiplyAdd(dx * d1, Avx.ConvertToVector256Single(VecDotAvx2.DotU8(u, qy1) - off1), a01);
                 u = T.Unsigned(x1 + o); dx = Vector256.Create(Half(x1 + o));
-                a10 = Fma.MultiplyAdd(dx * d0, Avx.ConvertToVector256Single(DotU8(u, qy0) - off0), a10);
-                a11 = Fma.MultiplyAdd(dx * d1, Avx.ConvertToVector256Single(DotU8(u, qy1) - off1), a11);
+                a10 = Fma.MultiplyAdd(dx * d0, Avx.ConvertToVector256Single(VecDotAvx2.DotU8(u, qy0) - off0), a10);
+                a11 = Fma.MultiplyAdd(dx * d1, Avx.ConvertToVector256Single(VecDotAvx2.DotU8(u, qy1) - off1), a11);
                 u = T.Unsigned(x2 + o); dx = Vector256.Create(Half(x2 + o));
-                a20 = Fma.MultiplyAdd(dx * d0, Avx.ConvertToVector256Single(DotU8(u, qy0) - off0), a20);
-                a21 = Fma.MultiplyAdd(dx * d1, Avx.ConvertToVector256Single(DotU8(u, qy1) - off1), a21);
+                a20 = Fma.MultiplyAdd(dx * d0, Avx.ConvertToVector256Single(VecDotAvx2.DotU8(u, qy0) - off0), a20);
+                a21 = Fma.MultiplyAdd(dx * d1, Avx.ConvertToVector256Single(VecDotAvx2.DotU8(u, qy1) - off1), a21);
                 u = T.Unsigned(x3 + o); dx = Vector256.Create(Half(x3 + o));
-                a30 = Fma.MultiplyAdd(dx * d0, Avx.ConvertToVector256Single(DotU8(u, qy0) - off0), a30);
-                a31 = Fma.MultiplyAdd(dx * d1, Avx.ConvertToVector256Single(DotU8(u, qy1) - off1), a31);
+                a30 = Fma.MultiplyAdd(dx * d0, Avx.ConvertToVector256Single(VecDotAvx2.DotU8(u, qy0) - off0), a30);
+                a31 = Fma.MultiplyAdd(dx * d1, Avx.ConvertToVector256Single(VecDotAvx2.DotU8(u, qy1) - off1), a31);
             }
         }
         else
