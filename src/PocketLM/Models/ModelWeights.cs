@@ -30,6 +30,10 @@ public sealed unsafe class LayerWeights
 public sealed unsafe class ModelWeights : IDisposable
 {
     private readonly List<nint> _owned = new();
+    private readonly bool _repack;
+
+    /// <summary>Bytes of native memory holding repacked copies of matrices (0 when nothing was repacked).</summary>
+    public long RepackedBytes { get; private set; }
 
     public WeightMatrix TokenEmbedding { get; }
     public float* OutputNorm { get; }
@@ -40,12 +44,17 @@ public sealed unsafe class ModelWeights : IDisposable
     public float* RopeFreqs { get; }
     public LayerWeights[] Layers { get; }
 
-    public ModelWeights(GgufFile file, ModelConfig c, ModelFamily family)
+    /// <param name="repack">Repack the matrices the SIMD kernels read faster in another layout (Q4_0 into eight-row groups,
+    /// as llama.cpp does by default); costs a copy of those matrices in native memory and a pass over them at load.</param>
+    public ModelWeights(GgufFile file, ModelConfig c, ModelFamily family, bool repack = true)
     {
+        _repack = repack && VecDotAvx2.IsSupported;
         try
         {
             int d = c.EmbeddingLength;
-            TokenEmbedding = Matrix(file, "token_embd.weight", d, c.VocabSize);
+            // The token embedding is read by row lookups and stays as stored, also when it doubles as the unembedding
+            // (llama.cpp repacks only tensors whose first use is a matrix product).
+            TokenEmbedding = Matrix(file, "token_embd.weight", d, c.VocabSize, pack: false);
             OutputNorm = Vector(file, "output_norm.weight", d)!;
             TiedEmbeddings = file.FindTensor("output.weight") is null;
             Output = TiedEmbeddings ? TokenEmbedding : Matrix(file, "output.weight", d, c.VocabSize);
@@ -83,14 +92,30 @@ public sealed unsafe class ModelWeights : IDisposable
         }
     }
 
-    private static WeightMatrix Matrix(GgufFile file, string name, int cols, int rows)
+    private WeightMatrix Matrix(GgufFile file, string name, int cols, int rows, bool pack = true)
     {
         var t = file.FindTensor(name) ?? throw new ModelLoadException($"{file.Name}: required tensor '{name}' is missing");
         if (t.Dimensions.Count != 2 || t.Dimensions[0] != cols || t.Dimensions[1] != rows)
             throw new ModelLoadException($"{file.Name}: tensor '{name}' has shape {t.ShapeText}, expected [{cols}, {rows}]");
         if (!GgmlTypeInfo.IsSupported(t.Type))
             throw new ModelLoadException($"{file.Name}: tensor '{name}' has type {t.Type}, which PocketLM cannot compute with yet");
-        return new WeightMatrix(file.GetTensorPointer(t), t.Type, cols, rows);
+        var m = new WeightMatrix(file.GetTensorPointer(t), t.Type, cols, rows);
+        return pack && _repack ? Repack(m) : m;
+    }
+
+    private WeightMatrix Repack(WeightMatrix m)
+    {
+        if (!PackedQ4_0.CanPack(m)) return m;
+        long bytes = m.RowBytes * m.Rows;
+        var dst = (byte*)NativeMemory.AlignedAlloc((nuint)bytes, 64);
+        if (!PackedQ4_0.Pack(m, dst))
+        {
+            NativeMemory.AlignedFree(dst);
+            return m;
+        }
+        _owned.Add((nint)dst);
+        RepackedBytes += bytes;
+        return m with { Packed = dst };
     }
 
     private float* Vector(GgufFile file, string name, int length, bool optional = false)

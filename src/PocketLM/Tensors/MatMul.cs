@@ -12,6 +12,10 @@ public static unsafe class MatMul
     /// <summary>Multi-token tiles for batches (benchmarks switch them off to measure what they bring).</summary>
     internal static bool UseTiles { get; set; } = true;
 
+    /// <summary>The one-row kernel for a matrix: a repacked matrix computes with its own numerics on every path.</summary>
+    internal static delegate*<byte*, byte*, int, float> Kernel(in WeightMatrix w, bool simd) =>
+        w.Packed != null ? &VecDotScalar.Q4_0PerBlock : Kernel(w.Type, simd);
+
     internal static delegate*<byte*, byte*, int, float> Kernel(GgmlType type, bool simd)
     {
         if (simd && VecDotAvx2.IsSupported)
@@ -99,7 +103,11 @@ public static unsafe class MatMul
             if (act == null)
             {
                 act = ctx.ActivationBuffer(job.Segments);
-                if (batch == 1) ActivationQuantizer.Row(at, x, act, w.Cols);
+                if (batch == 1)
+                {
+                    ActivationQuantizer.Row(at, x, act, w.Cols);
+                    if (at == GgmlType.Q8_0) PackedQ4_0.WriteSums(act, w.Cols);
+                }
                 else
                 {
                     var q = ctx.QuantizeWork;
@@ -119,7 +127,7 @@ public static unsafe class MatMul
         byte* act = (byte*)NativeMemory.AlignedAlloc((nuint)(actRow * batch), 64);
         try
         {
-            var dot = VecDotScalar.For(w.Type);
+            var dot = w.Packed != null ? &VecDotScalar.Q4_0PerBlock : VecDotScalar.For(w.Type);
             for (int b = 0; b < batch; b++)
             {
                 ActivationQuantizer.Row(at, x + (long)b * w.Cols, act + b * actRow, w.Cols);
@@ -149,7 +157,13 @@ public static unsafe class MatMul
 
         public void Execute(int start, int end, int thread)
         {
-            for (int b = start; b < end; b++) ActivationQuantizer.Row(_type, _x + (long)b * _cols, _dst + b * _dstRow, _cols);
+            for (int b = start; b < end; b++)
+            {
+                byte* row = _dst + b * _dstRow;
+                ActivationQuantizer.Row(_type, _x + (long)b * _cols, row, _cols);
+                // Q8_0 rows carry their block sums for the repacked Q4_0 kernels (negligible next to any matmul).
+                if (_type == GgmlType.Q8_0) PackedQ4_0.WriteSums(row, _cols);
+            }
         }
     }
 
@@ -171,6 +185,7 @@ public static unsafe class MatMul
             public delegate*<byte*, long, byte*, int, float*, long, void> Dot4;
             public delegate*<byte*, long, byte*, long, int, float*, long, void> Tile;
             public int TileRows;
+            public byte* Packed;
             public GgmlType ActType;
             public float* ActSource;
         }
@@ -201,9 +216,11 @@ public static unsafe class MatMul
             s.ActType = actType; s.ActSource = actSource;
             s.W = w.Data; s.RowBytes = w.RowBytes; s.Rows = w.Rows; s.Cols = w.Cols;
             s.Act = act; s.ActRow = actRow; s.Y = y;
-            s.Dot = Kernel(w.Type, _simd);
-            s.Dot4 = Kernel4(w.Type, _simd);
-            s.Tile = Tile(w.Type, _simd, out s.TileRows);
+            s.Dot = Kernel(w, _simd);
+            bool packed = w.Packed != null;
+            s.Packed = packed && _simd ? w.Packed : null;
+            s.Dot4 = packed ? null : Kernel4(w.Type, _simd);
+            s.Tile = packed ? null : Tile(w.Type, _simd, out s.TileRows);
             s.FirstChunk = _chunks;
             _chunks += (w.Rows + RowsPerChunk - 1) / RowsPerChunk;
         }
@@ -224,6 +241,19 @@ public static unsafe class MatMul
             byte* w = s.W;
             long rb = s.RowBytes, actRow = s.ActRow;
             int r0 = c * RowsPerChunk, r1 = Math.Min(rows, r0 + RowsPerChunk);
+            if (s.Packed != null)
+            {
+                // Whole groups of eight rows (RowsPerChunk is a multiple of eight); four tokens at a time, then one.
+                int nb = cols / 32;
+                for (int r = r0; r < r1; r += PackedQ4_0.Rows)
+                {
+                    byte* g = s.Packed + (long)(r / PackedQ4_0.Rows) * nb * PackedQ4_0.GroupBlockBytes;
+                    int t = 0;
+                    for (; t + 4 <= batch; t += 4) PackedQ4_0.Gemm4(g, s.Act + t * actRow, actRow, nb, s.Y + (long)t * rows + r, rows);
+                    for (; t < batch; t++) PackedQ4_0.Gemv(g, s.Act + t * actRow, nb, s.Y + (long)t * rows + r);
+                }
+                return;
+            }
             int b = 0;
             if (s.Tile != null)
             {

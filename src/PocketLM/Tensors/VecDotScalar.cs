@@ -55,6 +55,24 @@ internal static unsafe class VecDotScalar
         return Hsum8(acc);
     }
 
+    /// <summary>
+    /// Q4_0 with one float step per block: the block's integer dot, converted, fused with dx·dy into a single accumulator —
+    /// the numerics of llama.cpp's repacked Q4_0 (ggml_gemv_q4_0_8x8_q8_0) and of <see cref="PackedQ4_0"/>.
+    /// </summary>
+    public static float Q4_0PerBlock(byte* vx, byte* vy, int n)
+    {
+        var x = (Q4_0Block*)vx; var y = (Q8_0Block*)vy;
+        float acc = 0;
+        for (int ib = 0; ib < n / 32; ib++)
+        {
+            int s = 0;
+            for (int t = 0; t < 16; t++)
+                s += ((x[ib].Qs[t] & 0xF) - 8) * y[ib].Qs[t] + ((x[ib].Qs[t] >> 4) - 8) * y[ib].Qs[t + 16];
+            acc = MathF.FusedMultiplyAdd(s, Fp16.ToSingle(x[ib].D) * Fp16.ToSingle(y[ib].D), acc);
+        }
+        return acc;
+    }
+
     public static float Q4_0(byte* vx, byte* vy, int n)
     {
         var x = (Q4_0Block*)vx; var y = (Q8_0Block*)vy;

@@ -1,0 +1,200 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace PocketLM.Tensors;
+
+/// <summary>
+/// Q4_0 weights repacked once at load into groups of eight rows, as llama.cpp's CPU backend repacks them (its "CPU_REPACK"
+/// buffers) before it multiplies: one pass over a group serves eight rows, so the activation block is broadcast once per
+/// eight rows, the eight results come out of one register with no horizontal sums, and the group's bytes are one stream.
+/// </summary>
+/// <remarks>
+/// Layout of a group-block (144 bytes, the size of the eight Q4_0 blocks it holds): the eight rows' half scales, then four
+/// 32-byte chunks; chunk c holds quant bytes 4c..4c+3 of every row, row r at bytes 4r..4r+3, so one vpmaddubsw + vpmaddwd
+/// leaves row r's partial dot in int32 lane r. A group's blocks follow one another; groups follow one another.
+/// Numerics: per row, each block's integer dot (exact) is converted to float and fused into the row's accumulator with
+/// dx·dy, block after block — the order of llama.cpp's AVX2 <c>ggml_gemv_q4_0_8x8_q8_0</c> (not of its one-row
+/// <c>vec_dot_q4_0_q8_0</c>, which keeps eight partial lanes), so decode matches what llama.cpp actually computes for these
+/// matrices. The scalar reference is <see cref="VecDotScalar.Q4_0PerBlock"/> on the original rows.
+/// The activation rows must carry their Q8_0 block sums after the blocks (<see cref="MatMul"/> writes them): the quants
+/// stay unsigned (0..15) and 8·Σy is taken off once per block for all eight rows.
+/// </remarks>
+[SkipLocalsInit]
+internal static unsafe class PackedQ4_0
+{
+    public const int Rows = 8;
+    public const int GroupBlockBytes = 144;
+    private const int ActBlockBytes = 34;
+
+    public static bool CanPack(in WeightMatrix w) => w.Type == GgmlType.Q4_0 && w.Rows % Rows == 0;
+
+    /// <summary>Where a Q8_0 activation row of <paramref name="cols"/> elements keeps its per-block quant sums.</summary>
+    public static int* Sums(byte* act, int cols) => (int*)(act + cols / 32 * ActBlockBytes);
+
+    /// <summary>Writes Σ qs of every Q8_0 block of the row after its blocks.</summary>
+    public static void WriteSums(byte* act, int cols)
+    {
+        int nb = cols / 32;
+        int* sums = Sums(act, cols);
+        var ones = Vector256.Create((byte)1);
+        for (int b = 0; b < nb; b++)
+        {
+            sbyte* q = (sbyte*)(act + b * ActBlockBytes + 2);
+            if (Avx2.IsSupported)
+            {
+                Vector256<int> s = VecDotAvx2.DotU8(ones, Avx.LoadVector256(q));
+                Vector128<int> h = s.GetLower() + s.GetUpper();
+                h += Sse2.Shuffle(h, 0b_01_00_11_10);
+                h += Sse2.Shuffle(h, 0b_10_11_00_01);
+                sums[b] = h.ToScalar();
+            }
+            else
+            {
+                int s = 0;
+                for (int i = 0; i < 32; i++) s += q[i];
+                sums[b] = s;
+            }
+        }
+    }
+
+    /// <summary>Writes the packed copy of <paramref name="w"/> (RowBytes·Rows bytes) to <paramref name="dst"/>; false, with
+    /// nothing to use, when a scale is infinite or NaN (the vector half-to-float conversion covers finite halves only).</summary>
+    public static bool Pack(in WeightMatrix w, byte* dst)
+    {
+        if (!CanPack(w)) throw new ArgumentException("Not a Q4_0 matrix with a multiple of 8 rows.", nameof(w));
+        nint src = (nint)w.Data, to = (nint)dst;
+        long rowBytes = w.RowBytes;
+        int nb = w.Cols / 32, groups = w.Rows / Rows;
+        int bad = 0;
+        Parallel.For(0, groups, g =>
+        {
+            byte* o = (byte*)to + (long)g * nb * GroupBlockBytes;
+            byte* rows = (byte*)src + (long)g * Rows * rowBytes;
+            for (int b = 0; b < nb; b++, o += GroupBlockBytes)
+                for (int r = 0; r < Rows; r++)
+                {
+                    byte* block = rows + r * rowBytes + b * 18;
+                    ushort d = *(ushort*)block;
+                    if ((d & 0x7C00) == 0x7C00) bad = 1;
+                    ((ushort*)o)[r] = d;
+                    for (int c = 0; c < 4; c++)
+                        *(uint*)(o + 16 + 32 * c + 4 * r) = Unsafe.ReadUnaligned<uint>(block + 2 + 4 * c);
+                }
+        });
+        return bad == 0;
+    }
+
+    /// <summary>The eight rows' scales of a group-block as floats, exactly (finite halves, subnormals included).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Scales(byte* groupBlock)
+    {
+        Vector256<int> h = Avx2.ConvertToVector256Int32((ushort*)groupBlock);
+        // (h & 0x7FFF) << 13 is the half's exponent and mantissa in float position, 112 too small in the exponent (subnormal
+        // halves become float subnormals); multiplying by 2^112 is exact and fixes both cases.
+        Vector256<float> magnitude = Avx2.ShiftLeftLogical(h & Vector256.Create(0x7FFF), 13).AsSingle() * Vector256.Create(0x7780_0000).AsSingle(); // 2^112
+        return (magnitude.AsInt32() | Avx2.ShiftLeftLogical(h & Vector256.Create(0x8000), 16)).AsSingle();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<sbyte> Broadcast4(byte* p) => Vector256.Create(Unsafe.ReadUnaligned<int>(p)).AsSByte();
+
+    /// <summary>Lane r += Σ of row r's 8 quants in chunk c (low and high nibbles) × the matching activations.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<short> Chunk(Vector256<byte> lo, Vector256<byte> hi, byte* qy, int c) =>
+        Avx2.MultiplyAddAdjacent(lo, Broadcast4(qy + 4 * c)) + Avx2.MultiplyAddAdjacent(hi, Broadcast4(qy + 16 + 4 * c));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> ChunkVnni(Vector256<int> acc, Vector256<byte> lo, Vector256<byte> hi, byte* qy, int c) =>
+        AvxVnni.MultiplyWideningAndAdd(AvxVnni.MultiplyWideningAndAdd(acc, lo, Broadcast4(qy + 4 * c)), hi, Broadcast4(qy + 16 + 4 * c));
+
+    /// <summary>
+    /// Eight rows (one group of <paramref name="nb"/> blocks) × one activation row: y[0..7]. The int16 sums cannot saturate:
+    /// |u·y| ≤ 15·127, and a lane adds 16 such products (30480 &lt; 32767).
+    /// </summary>
+    public static void Gemv(byte* group, byte* act, int nb, float* y)
+    {
+        int* sums = (int*)(act + nb * ActBlockBytes);
+        Vector256<float> acc = default;
+        var m4 = Vector256.Create((byte)0xF);
+        var ones = Vector256.Create((short)1);
+        for (int b = 0; b < nb; b++, group += GroupBlockBytes, act += ActBlockBytes)
+        {
+            byte* qy = act + 2;
+            Vector256<int> dot;
+            if (AvxVnni.IsSupported)
+            {
+                dot = Vector256<int>.Zero;
+                for (int c = 0; c < 4; c++)
+                {
+                    Vector256<byte> v = Avx.LoadVector256(group + 16 + 32 * c);
+                    dot = ChunkVnni(dot, v & m4, VecDotAvx2.Srl(v, 4) & m4, qy, c);
+                }
+            }
+            else
+            {
+                Vector256<byte> v0 = Avx.LoadVector256(group + 16), v1 = Avx.LoadVector256(group + 48);
+                Vector256<byte> v2 = Avx.LoadVector256(group + 80), v3 = Avx.LoadVector256(group + 112);
+                Vector256<short> s = Chunk(v0 & m4, VecDotAvx2.Srl(v0, 4) & m4, qy, 0) + Chunk(v1 & m4, VecDotAvx2.Srl(v1, 4) & m4, qy, 1)
+                                   + Chunk(v2 & m4, VecDotAvx2.Srl(v2, 4) & m4, qy, 2) + Chunk(v3 & m4, VecDotAvx2.Srl(v3, 4) & m4, qy, 3);
+                dot = Avx2.MultiplyAddAdjacent(s, ones);
+            }
+            dot -= Vector256.Create(sums[b] << 3);
+            Vector256<float> d = Scales(group) * Vector256.Create(Fp16.Table[*(ushort*)act]);
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(dot), d, acc);
+        }
+        Avx.Store(y, acc);
+    }
+
+    /// <summary>Eight rows × four activation rows (prefill): y[t·yStride + r]. Each chunk is unpacked once for four tokens.</summary>
+    public static void Gemm4(byte* group, byte* act, long actRow, int nb, float* y, long yStride)
+    {
+        byte* a0 = act, a1 = act + actRow, a2 = act + 2 * actRow, a3 = act + 3 * actRow;
+        int* s0 = (int*)(a0 + nb * ActBlockBytes), s1 = (int*)(a1 + nb * ActBlockBytes);
+        int* s2 = (int*)(a2 + nb * ActBlockBytes), s3 = (int*)(a3 + nb * ActBlockBytes);
+        Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+        var m4 = Vector256.Create((byte)0xF);
+        var ones = Vector256.Create((short)1);
+        for (int b = 0; b < nb; b++, group += GroupBlockBytes, a0 += ActBlockBytes, a1 += ActBlockBytes, a2 += ActBlockBytes, a3 += ActBlockBytes)
+        {
+            Vector256<int> d0, d1, d2, d3;
+            if (AvxVnni.IsSupported)
+            {
+                d0 = d1 = d2 = d3 = Vector256<int>.Zero;
+                for (int c = 0; c < 4; c++)
+                {
+                    Vector256<byte> v = Avx.LoadVector256(group + 16 + 32 * c);
+                    Vector256<byte> lo = v & m4, hi = VecDotAvx2.Srl(v, 4) & m4;
+                    d0 = ChunkVnni(d0, lo, hi, a0 + 2, c);
+                    d1 = ChunkVnni(d1, lo, hi, a1 + 2, c);
+                    d2 = ChunkVnni(d2, lo, hi, a2 + 2, c);
+                    d3 = ChunkVnni(d3, lo, hi, a3 + 2, c);
+                }
+            }
+            else
+            {
+                Vector256<short> t0 = default, t1 = default, t2 = default, t3 = default;
+                for (int c = 0; c < 4; c++)
+                {
+                    Vector256<byte> v = Avx.LoadVector256(group + 16 + 32 * c);
+                    Vector256<byte> lo = v & m4, hi = VecDotAvx2.Srl(v, 4) & m4;
+                    t0 += Chunk(lo, hi, a0 + 2, c);
+                    t1 += Chunk(lo, hi, a1 + 2, c);
+                    t2 += Chunk(lo, hi, a2 + 2, c);
+                    t3 += Chunk(lo, hi, a3 + 2, c);
+                }
+                d0 = Avx2.MultiplyAddAdjacent(t0, ones); d1 = Avx2.MultiplyAddAdjacent(t1, ones);
+                d2 = Avx2.MultiplyAddAdjacent(t2, ones); d3 = Avx2.MultiplyAddAdjacent(t3, ones);
+            }
+            Vector256<float> dx = Scales(group);
+            acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(d0 - Vector256.Create(s0[b] << 3)), dx * Vector256.Create(Fp16.Table[*(ushort*)a0]), acc0);
+            acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(d1 - Vector256.Create(s1[b] << 3)), dx * Vector256.Create(Fp16.Table[*(ushort*)a1]), acc1);
+            acc2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(d2 - Vector256.Create(s2[b] << 3)), dx * Vector256.Create(Fp16.Table[*(ushort*)a2]), acc2);
+            acc3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(d3 - Vector256.Create(s3[b] << 3)), dx * Vector256.Create(Fp16.Table[*(ushort*)a3]), acc3);
+        }
+        Avx.Store(y, acc0);
+        Avx.Store(y + yStride, acc1);
+        Avx.Store(y + 2 * yStride, acc2);
+        Avx.Store(y + 3 * yStride, acc3);
+    }
+}
