@@ -43,6 +43,7 @@ internal static class BenchModels
         {
             "Q8_0" => LLamaFtype.MOSTLY_Q8_0,
             "Q4_0" => LLamaFtype.MOSTLY_Q4_0,
+            "Q5_0" => LLamaFtype.MOSTLY_Q5_0,
             "Q4_K_M" => LLamaFtype.MOSTLY_Q4_K_M,
             "Q5_K_M" => LLamaFtype.MOSTLY_Q5_K_M,
             "Q6_K" => LLamaFtype.MOSTLY_Q6_K,

@@ -5,6 +5,7 @@ using PocketLM.Bench;
 //       makes random-weight GGUFs in real model shapes (quantized by llama.cpp), then runs tg/pp through PocketLM and
 //       llama.cpp (LLamaSharp) alternately and prints tokens/s, ratios and the bandwidth roofline.
 //   kernels [TYPES...]   matvec GB/s of weights per type, 1/2 threads, batch 1/8
+//   prefill [-rows R] [-cols C] [-b 64] [TYPES...]   cache-resident prefill matmul, GMAC/s and cycles per 32 MACs
 //   pool [-t 2]          WorkerPool per-call overhead
 //   ttft [--models a,b] [--types ...] [-r 5] [-t 2] [-p 16]
 //       load to first token, PocketLM and llama.cpp alternately on the same files
@@ -20,11 +21,12 @@ return args.FirstOrDefault() switch
     "micro" => Micro.Run(args[1..]),
     "ttft" => FirstToken.Run(args[1..]),
     "bdn" => KernelBenchmarks.Run(args[1..]),
+    "prefill" => PrefillKernels.Run(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: PocketLM.Bench compare|ttft|kernels|micro|profile|ab|pool|bdn [options]  (see Program.cs)");
+    Console.Error.WriteLine("usage: PocketLM.Bench compare|ttft|kernels|prefill|micro|profile|ab|pool|bdn [options]  (see Program.cs)");
     return 2;
 }

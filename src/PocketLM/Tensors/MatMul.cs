@@ -38,16 +38,16 @@ public static unsafe class MatMul
             }
             : null;
 
-    /// <summary>Rows × two tokens tile kernel (prefill) and its row count, or null: y[t·yStride + k] for row k, token t.</summary>
-    internal static delegate*<byte*, long, byte*, long, int, float*, long, void> Tile(GgmlType type, bool simd, out int rows)
+    /// <summary>Rows × tokens tile kernel (prefill) and its shape, or null: y[t·yStride + k] for row k, token t.</summary>
+    internal static delegate*<byte*, long, byte*, long, int, float*, long, void> Tile(GgmlType type, bool simd, out int rows, out int tokens)
     {
-        rows = 4;
+        rows = 4; tokens = 2;
         if (!simd || !UseTiles || !VecDotAvx2.IsSupported) return null;
         switch (type)
         {
             case GgmlType.Q8_0: return &VecDotTiles.Q0Tile42<Q8_0Format>;
-            case GgmlType.Q4_0: return &VecDotTiles.Q0Tile42<Q4_0Format>;
-            case GgmlType.Q5_0: return &VecDotTiles.Q0Tile42<Q5_0Format>;
+            case GgmlType.Q4_0: rows = 2; tokens = 4; return &VecDotTiles.Q0Tile24<Q4_0Format>;
+            case GgmlType.Q5_0: rows = 2; tokens = 4; return &VecDotTiles.Q0Tile24<Q5_0Format>;
             case GgmlType.Q4_K: rows = 1; return &VecDotTiles.Q4KTile12;
             case GgmlType.Q6_K: rows = 1; return &VecDotTiles.Q6KTile12;
             default: return null;
@@ -184,7 +184,7 @@ public static unsafe class MatMul
             public delegate*<byte*, byte*, int, float> Dot;
             public delegate*<byte*, long, byte*, int, float*, long, void> Dot4;
             public delegate*<byte*, long, byte*, long, int, float*, long, void> Tile;
-            public int TileRows;
+            public int TileRows, TileTokens;
             public byte* Packed;
             public GgmlType ActType;
             public float* ActSource;
@@ -220,7 +220,7 @@ public static unsafe class MatMul
             bool packed = w.Packed != null;
             s.Packed = packed && _simd ? w.Packed : null;
             s.Dot4 = packed ? null : Kernel4(w.Type, _simd);
-            s.Tile = packed ? null : Tile(w.Type, _simd, out s.TileRows);
+            s.Tile = packed ? null : Tile(w.Type, _simd, out s.TileRows, out s.TileTokens);
             s.FirstChunk = _chunks;
             _chunks += (w.Rows + RowsPerChunk - 1) / RowsPerChunk;
         }
@@ -257,18 +257,16 @@ public static unsafe class MatMul
             int b = 0;
             if (s.Tile != null)
             {
-                // Two tokens at a time over the chunk's rows (which stay in cache for the whole batch).
-                for (; b + 2 <= batch; b += 2)
+                // A few tokens at a time over the chunk's rows (which stay in cache for the whole batch).
+                int tt = s.TileTokens;
+                for (; b + tt <= batch; b += tt)
                 {
                     byte* a = s.Act + b * actRow;
                     float* yb = s.Y + (long)b * rows;
                     int r = r0;
                     for (; r + s.TileRows <= r1; r += s.TileRows) s.Tile(w + r * rb, rb, a, actRow, cols, yb + r, rows);
                     for (; r < r1; r++)
-                    {
-                        yb[r] = s.Dot(w + r * rb, a, cols);
-                        yb[rows + r] = s.Dot(w + r * rb, a + actRow, cols);
-                    }
+                        for (int t = 0; t < tt; t++) yb[(long)t * rows + r] = s.Dot(w + r * rb, a + t * actRow, cols);
                 }
             }
             // Four rows at a time share the activation loads, but four interleaved row streams defeat the hardware

@@ -176,6 +176,45 @@ internal static unsafe class VecDotTiles
         y[0] = Hsum(a01); y[1] = Hsum(a11); y[2] = Hsum(a21); y[3] = Hsum(a31);
     }
 
+    /// <summary>
+    /// Two consecutive rows × four activation rows (prefill) for formats stored with an offset: y[t·yStride + k] for row k,
+    /// token t. Unpacking a Q5_0 block costs more than a token's whole dot, so each unpacked row serves four tokens.
+    /// </summary>
+    public static void Q0Tile24<T>(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride) where T : IQ0Format
+    {
+        byte* x0 = w, x1 = w + rowBytes;
+        byte* y0 = act, y1 = act + actRow, y2 = act + 2 * actRow, y3 = act + 3 * actRow;
+        Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default;
+        Vector256<float> a10 = default, a11 = default, a12 = default, a13 = default;
+        int nb = n / 32, bb = T.BlockBytes;
+        for (int ib = 0; ib < nb; ib++, y0 += 34, y1 += 34, y2 += 34, y3 += 34)
+        {
+            int o = ib * bb;
+            Vector256<byte> u0 = T.Unsigned(x0 + o), u1 = T.Unsigned(x1 + o);
+            Vector256<float> dx0 = Vector256.Create(Half(x0 + o)), dx1 = Vector256.Create(Half(x1 + o));
+            OffsetStep2(u0, u1, dx0, dx1, y0, T.OffsetShift, ref a00, ref a10);
+            OffsetStep2(u0, u1, dx0, dx1, y1, T.OffsetShift, ref a01, ref a11);
+            OffsetStep2(u0, u1, dx0, dx1, y2, T.OffsetShift, ref a02, ref a12);
+            OffsetStep2(u0, u1, dx0, dx1, y3, T.OffsetShift, ref a03, ref a13);
+        }
+        y[0] = Hsum(a00); y[1] = Hsum(a10); y += yStride;
+        y[0] = Hsum(a01); y[1] = Hsum(a11); y += yStride;
+        y[0] = Hsum(a02); y[1] = Hsum(a12); y += yStride;
+        y[0] = Hsum(a03); y[1] = Hsum(a13);
+    }
+
+    /// <summary>One activation block against two unpacked weight blocks, each with the one-row kernel's fused steps.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void OffsetStep2(Vector256<byte> u0, Vector256<byte> u1, Vector256<float> dx0, Vector256<float> dx1, byte* yb, int shift,
+                                    ref Vector256<float> acc0, ref Vector256<float> acc1)
+    {
+        Vector256<sbyte> qy = Avx.LoadVector256((sbyte*)(yb + 2));
+        Vector256<int> off = OffsetSums(qy, shift);
+        Vector256<float> dy = Vector256.Create(Half(yb));
+        acc0 = Fma.MultiplyAdd(dx0 * dy, Avx.ConvertToVector256Single(VecDotAvx2.DotU8(u0, qy) - off), acc0);
+        acc1 = Fma.MultiplyAdd(dx1 * dy, Avx.ConvertToVector256Single(VecDotAvx2.DotU8(u1, qy) - off), acc1);
+    }
+
     /// <summary>One Q4_K row × two Q8_K activation rows: the unpacked nibbles and scales serve both tokens.</summary>
     public static void Q4KTile12(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride)
     {
