@@ -14,7 +14,7 @@ internal static unsafe class PrefillKernels
         int rows = int.Parse(Compare.Opt(args, "-rows") ?? "4864"), cols = int.Parse(Compare.Opt(args, "-cols") ?? "896");
         int batch = int.Parse(Compare.Opt(args, "-b") ?? "64");
         double ghz = double.Parse(Compare.Opt(args, "-ghz") ?? "3.0", System.Globalization.CultureInfo.InvariantCulture);
-        var types = args.Where(a => Enum.TryParse<GgmlType>(a, out _)).Select(Enum.Parse<GgmlType>).ToArray();
+        var types = args.Where(a => a.Length > 0 && char.IsLetter(a[0]) && Enum.TryParse<GgmlType>(a, out _)).Select(Enum.Parse<GgmlType>).ToArray();
         if (types.Length == 0) types = [GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q4_K, GgmlType.Q6_K];
         var rng = new Random(1);
         float* x = (float*)NativeMemory.AlignedAlloc((nuint)(cols * 4 * batch), 64);

@@ -12,28 +12,32 @@ namespace PocketLM.Cli.Commands;
 internal static class BenchCommand
 {
     private const string Help = """
-        usage: pocket bench [MODEL.gguf] [-p 64] [-n 64] [-t THREADS] [-r 5] [--json]
+        usage: pocket bench [MODEL.gguf] [-p 64] [-n 64] [-t THREADS] [-r 5] [--json] [--no-repack]
           -p, --n-prompt N   prompt tokens for the prefill test (0 = skip)
           -n, --n-gen N      generated tokens for the decode test (0 = skip)
           -t, --threads N    compute threads (default: all cores)
           -r, --repetitions  measured runs per test (after one warm-up)
           --json             one JSON object per test instead of the table
+          --no-repack        compute on the file's own layout (by default Q4_0 matrices are repacked into eight-row
+                             groups at load, as llama.cpp does)
+        The last line reports memory: the process's peak resident set, the file, repacked copies and the KV cache.
           --hooks            also run the decode test with a no-op handler on every hook point, to show what
                              inspection costs (with no handler attached the forward pass only tests one flag)
         """;
 
-    public sealed record Result(string Model, long SizeBytes, long Parameters, int Threads, string Test, int NPrompt, int NGen, double AvgTs, double StddevTs, double[] SamplesTs);
+    public sealed record Result(string Model, long SizeBytes, long Parameters, int Threads, string Test, int NPrompt, int NGen, double AvgTs, double StddevTs, double[] SamplesTs,
+                                long PeakRssBytes, long RepackedBytes, long KvCacheBytes);
 
     public static int Execute(string[] args)
     {
         if (Pocket.WantsHelp(args)) { Console.Out.Write(Help); return 0; }
-        var cl = new CommandLine("bench", args, ["-p|--n-prompt", "-n|--n-gen", "-t|--threads", "-r|--repetitions"], ["--json", "--hooks"]);
+        var cl = new CommandLine("bench", args, ["-p|--n-prompt", "-n|--n-gen", "-t|--threads", "-r|--repetitions"], ["--json", "--hooks", "--no-repack"]);
         cl.ExpectPositional(1, "[MODEL.gguf]");
         int nPrompt = cl.GetInt("--n-prompt", 64, 0);
         int nGen = cl.GetInt("--n-gen", 64, 0);
         int threads = cl.GetInt("--threads", Environment.ProcessorCount, 1, 1024);
         int reps = cl.GetInt("--repetitions", 5, 1, 1000);
-        using var model = ModelSource.Load(cl.Positional.ElementAtOrDefault(0));
+        using var model = ModelSource.Load(cl.Positional.ElementAtOrDefault(0), new ModelLoadOptions { Repack = !cl.Has("--no-repack") });
         int ctx = Math.Max(nPrompt, nGen) + 1;
         if (ctx > model.Config.ContextLength) throw new UsageException($"bench: {ctx - 1} tokens exceed the model's context of {model.Config.ContextLength}");
         using var session = model.CreateSession(new SessionOptions { ContextSize = ctx, Threads = threads, BatchSize = Math.Max(nPrompt, 1) });
@@ -41,13 +45,13 @@ internal static class BenchCommand
         int[] tokens = Enumerable.Range(0, Math.Max(nPrompt, nGen)).Select(_ => rng.Next(model.Config.VocabSize)).ToArray();
         long parameters = model.File.Tensors.Sum(t => t.ElementCount);
         var results = new List<Result>();
-        if (nPrompt > 0) results.Add(Measure(model, parameters, threads, $"pp{nPrompt}", nPrompt, 0, reps, () =>
+        if (nPrompt > 0) results.Add(Measure(model, session, parameters, threads, $"pp{nPrompt}", nPrompt, 0, reps, () =>
         {
             session.Reset();
             session.Prefill(tokens.AsSpan(0, nPrompt));
             return nPrompt;
         }));
-        if (nGen > 0) results.Add(Measure(model, parameters, threads, $"tg{nGen}", 0, nGen, reps, () =>
+        if (nGen > 0) results.Add(Measure(model, session, parameters, threads, $"tg{nGen}", 0, nGen, reps, () =>
         {
             session.Reset();
             for (int i = 0; i < nGen; i++) session.Decode(tokens[i]);
@@ -57,7 +61,7 @@ internal static class BenchCommand
         if (nGen > 0 && cl.Has("--hooks"))
         {
             var handles = session.Hooks.Names.Select(n => session.Hooks.Add(n, static (in HookContext c, Span<float> t) => { })).ToList();
-            results.Add(Measure(model, parameters, threads, $"tg{nGen}+hooks", 0, nGen, reps, () =>
+            results.Add(Measure(model, session, parameters, threads, $"tg{nGen}+hooks", 0, nGen, reps, () =>
             {
                 session.Reset();
                 for (int i = 0; i < nGen; i++) session.Decode(tokens[i]);
@@ -82,10 +86,23 @@ internal static class BenchCommand
             string ts = string.Create(inv, $"{r.AvgTs:F2} ± {r.StddevTs:F2}");
             Console.Out.WriteLine($"| {Truncate(r.Model, 28),-28} | {size,10} | {ps,8} | {r.Threads,7} | {r.Test,12} | {ts,20} |");
         }
+        if (results.Count > 0)
+        {
+            var last = results[^1];
+            static string MiB(long b) => string.Create(CultureInfo.InvariantCulture, $"{b / 1048576.0:F1} MiB");
+            Console.Out.WriteLine($"memory: peak RSS {MiB(last.PeakRssBytes)}; file {MiB(last.SizeBytes)}, of which {MiB(last.RepackedBytes)} repacked (held in native memory instead of the mapping); KV cache {MiB(last.KvCacheBytes)}");
+        }
         return 0;
     }
 
-    private static Result Measure(LanguageModel model, long parameters, int threads, string test, int nPrompt, int nGen, int reps, Func<int> run)
+    /// <summary>The process's peak resident set so far (VmHWM on Linux), 0 where the OS does not say.</summary>
+    private static long PeakRss()
+    {
+        using var p = Process.GetCurrentProcess();
+        return p.PeakWorkingSet64;
+    }
+
+    private static Result Measure(LanguageModel model, InferenceSession session, long parameters, int threads, string test, int nPrompt, int nGen, int reps, Func<int> run)
     {
         run(); // warm-up: JIT tiering, page faults of the mapping
         var samples = new double[reps];
@@ -97,7 +114,8 @@ internal static class BenchCommand
         }
         double avg = samples.Average();
         double sd = reps > 1 ? Math.Sqrt(samples.Sum(s => (s - avg) * (s - avg)) / (reps - 1)) : 0;
-        return new Result(model.Name, model.File.Length, parameters, threads, test, nPrompt, nGen, avg, sd, samples);
+        return new Result(model.Name, model.File.Length, parameters, threads, test, nPrompt, nGen, avg, sd, samples,
+                          PeakRss(), model.Weights.RepackedBytes, session.KvCacheBytes);
     }
 
     private static string Truncate(string s, int n) => s.Length <= n ? s : s[..(n - 1)] + "…";

@@ -20,5 +20,5 @@ internal static class ModelSource
         return GgufFile.Open(path);
     }
 
-    public static LanguageModel Load(string? path) => LanguageModel.FromFile(OpenFile(path));
+    public static LanguageModel Load(string? path, ModelLoadOptions? options = null) => LanguageModel.FromFile(OpenFile(path), options);
 }

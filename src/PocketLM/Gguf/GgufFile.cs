@@ -125,6 +125,8 @@ public sealed unsafe class GgufFile : IDisposable
 
     /// <summary>File name (or label) used in error messages.</summary>
     public string Name { get; }
+    /// <summary>Full path of a mapped file; null for images parsed from memory or a stream.</summary>
+    public string? Path { get; private init; }
     public long Length { get; }
     public int Version { get; }
     public int Alignment { get; }
@@ -151,7 +153,7 @@ public sealed unsafe class GgufFile : IDisposable
             byte* p = null;
             view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
             p += view.PointerOffset;
-            return new GgufFile(label, p, length, new MappingOwner(mmf, view));
+            return new GgufFile(label, p, length, new MappingOwner(mmf, view)) { Path = System.IO.Path.GetFullPath(path) };
         }
         catch (GgufFormatException)
         {
@@ -189,6 +191,9 @@ public sealed unsafe class GgufFile : IDisposable
 
     public GgufTensorInfo GetTensor(string name) =>
         FindTensor(name) ?? throw new GgufFormatException(Name, DataOffset, $"required tensor '{name}' is missing");
+
+    /// <summary>Where a tensor's data starts in the file.</summary>
+    public long GetTensorFileOffset(GgufTensorInfo tensor) => DataOffset + tensor.Offset;
 
     /// <summary>Pointer to a tensor's data inside the mapping (valid until the file is disposed).</summary>
     public byte* GetTensorPointer(GgufTensorInfo tensor)

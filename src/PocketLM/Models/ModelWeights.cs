@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 using PocketLM.Gguf;
 using PocketLM.Tensors;
 
@@ -31,6 +32,7 @@ public sealed unsafe class ModelWeights : IDisposable
 {
     private readonly List<nint> _owned = new();
     private readonly bool _repack;
+    private SafeFileHandle? _source;
 
     /// <summary>Bytes of native memory holding repacked copies of matrices (0 when nothing was repacked).</summary>
     public long RepackedBytes { get; private set; }
@@ -51,6 +53,8 @@ public sealed unsafe class ModelWeights : IDisposable
         _repack = repack && VecDotAvx2.IsSupported;
         try
         {
+            // Repacking reads rows from the file rather than the mapping (see PackedQ4_0.Pack).
+            if (_repack && file.Path != null) _source = File.OpenHandle(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read);
             int d = c.EmbeddingLength;
             // The token embedding is read by row lookups and stays as stored, also when it doubles as the unembedding
             // (llama.cpp repacks only tensors whose first use is a matrix product).
@@ -90,6 +94,11 @@ public sealed unsafe class ModelWeights : IDisposable
             Dispose();
             throw;
         }
+        finally
+        {
+            _source?.Dispose();
+            _source = null;
+        }
     }
 
     private WeightMatrix Matrix(GgufFile file, string name, int cols, int rows, bool pack = true)
@@ -100,15 +109,15 @@ public sealed unsafe class ModelWeights : IDisposable
         if (!GgmlTypeInfo.IsSupported(t.Type))
             throw new ModelLoadException($"{file.Name}: tensor '{name}' has type {t.Type}, which PocketLM cannot compute with yet");
         var m = new WeightMatrix(file.GetTensorPointer(t), t.Type, cols, rows);
-        return pack && _repack ? Repack(m) : m;
+        return pack && _repack ? Repack(m, file.GetTensorFileOffset(t)) : m;
     }
 
-    private WeightMatrix Repack(WeightMatrix m)
+    private WeightMatrix Repack(WeightMatrix m, long fileOffset)
     {
         if (!PackedQ4_0.CanPack(m)) return m;
         long bytes = m.RowBytes * m.Rows;
         var dst = (byte*)NativeMemory.AlignedAlloc((nuint)bytes, 64);
-        if (!PackedQ4_0.Pack(m, dst))
+        if (!PackedQ4_0.Pack(m, dst, _source, fileOffset))
         {
             NativeMemory.AlignedFree(dst);
             return m;

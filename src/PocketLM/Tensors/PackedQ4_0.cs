@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Microsoft.Win32.SafeHandles;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -59,29 +60,47 @@ internal static unsafe class PackedQ4_0
     }
 
     /// <summary>Writes the packed copy of <paramref name="w"/> (RowBytes·Rows bytes) to <paramref name="dst"/>; false, with
-    /// nothing to use, when a scale is infinite or NaN (the vector half-to-float conversion covers finite halves only).</summary>
-    public static bool Pack(in WeightMatrix w, byte* dst)
+    /// nothing to use, when a scale is infinite or NaN (the vector half-to-float conversion covers finite halves only).
+    /// With <paramref name="file"/>, the rows are read from the file at <paramref name="fileOffset"/> instead of through
+    /// the mapping, so the mapped pages of a repacked matrix are never touched and do not count in the process's resident
+    /// memory: the packed copy replaces them rather than doubling them.</summary>
+    public static bool Pack(in WeightMatrix w, byte* dst, SafeFileHandle? file = null, long fileOffset = 0)
     {
         if (!CanPack(w)) throw new ArgumentException("Not a Q4_0 matrix with a multiple of 8 rows.", nameof(w));
         nint src = (nint)w.Data, to = (nint)dst;
-        long rowBytes = w.RowBytes;
+        long rowBytes = w.RowBytes, groupBytes = rowBytes * Rows;
         int nb = w.Cols / 32, groups = w.Rows / Rows;
         int bad = 0;
-        Parallel.For(0, groups, g =>
+        Parallel.For(0, groups, () => file != null ? new byte[groupBytes] : null, (g, _, buffer) =>
         {
-            byte* o = (byte*)to + (long)g * nb * GroupBlockBytes;
-            byte* rows = (byte*)src + (long)g * Rows * rowBytes;
-            for (int b = 0; b < nb; b++, o += GroupBlockBytes)
-                for (int r = 0; r < Rows; r++)
+            fixed (byte* staged = buffer)
+            {
+                byte* rows = (byte*)src + g * groupBytes;
+                if (file != null)
                 {
-                    byte* block = rows + r * rowBytes + b * 18;
-                    ushort d = *(ushort*)block;
-                    if ((d & 0x7C00) == 0x7C00) bad = 1;
-                    ((ushort*)o)[r] = d;
-                    for (int c = 0; c < 4; c++)
-                        *(uint*)(o + 16 + 32 * c + 4 * r) = Unsafe.ReadUnaligned<uint>(block + 2 + 4 * c);
+                    var span = new Span<byte>(staged, (int)groupBytes);
+                    for (int done = 0; done < span.Length;)
+                    {
+                        int n = RandomAccess.Read(file, span[done..], fileOffset + g * groupBytes + done);
+                        if (n <= 0) throw new EndOfStreamException("The model file ended inside a tensor while repacking it.");
+                        done += n;
+                    }
+                    rows = staged;
                 }
-        });
+                byte* o = (byte*)to + g * nb * GroupBlockBytes;
+                for (int b = 0; b < nb; b++, o += GroupBlockBytes)
+                    for (int r = 0; r < Rows; r++)
+                    {
+                        byte* block = rows + r * rowBytes + b * 18;
+                        ushort d = *(ushort*)block;
+                        if ((d & 0x7C00) == 0x7C00) bad = 1;
+                        ((ushort*)o)[r] = d;
+                        for (int c = 0; c < 4; c++)
+                            *(uint*)(o + 16 + 32 * c + 4 * r) = Unsafe.ReadUnaligned<uint>(block + 2 + 4 * c);
+                    }
+            }
+            return buffer;
+        }, _ => { });
         return bad == 0;
     }
 

@@ -154,21 +154,22 @@ internal static unsafe class VecDotTiles
             for (int ib = 0; ib < nb; ib++, y0 += 34, y1 += 34)
             {
                 int o = ib * bb;
-                float d0 = Half(y0), d1 = Half(y1);
+                // broadcast each scale once and multiply as vectors (the same single rounding as the scalar product)
+                Vector256<float> d0 = Vector256.Create(Half(y0)), d1 = Vector256.Create(Half(y1));
                 Vector256<sbyte> qy0 = Avx.LoadVector256((sbyte*)(y0 + 2)), qy1 = Avx.LoadVector256((sbyte*)(y1 + 2));
                 Vector256<sbyte> q = T.Quants(x0 + o), aq = Avx2.Sign(q, q);
-                float dx = Half(x0 + o);
-                a00 = Fma.MultiplyAdd(Vector256.Create(dx * d0), MulSum(aq, q, qy0), a00);
-                a01 = Fma.MultiplyAdd(Vector256.Create(dx * d1), MulSum(aq, q, qy1), a01);
-                q = T.Quants(x1 + o); aq = Avx2.Sign(q, q); dx = Half(x1 + o);
-                a10 = Fma.MultiplyAdd(Vector256.Create(dx * d0), MulSum(aq, q, qy0), a10);
-                a11 = Fma.MultiplyAdd(Vector256.Create(dx * d1), MulSum(aq, q, qy1), a11);
-                q = T.Quants(x2 + o); aq = Avx2.Sign(q, q); dx = Half(x2 + o);
-                a20 = Fma.MultiplyAdd(Vector256.Create(dx * d0), MulSum(aq, q, qy0), a20);
-                a21 = Fma.MultiplyAdd(Vector256.Create(dx * d1), MulSum(aq, q, qy1), a21);
-                q = T.Quants(x3 + o); aq = Avx2.Sign(q, q); dx = Half(x3 + o);
-                a30 = Fma.MultiplyAdd(Vector256.Create(dx * d0), MulSum(aq, q, qy0), a30);
-                a31 = Fma.MultiplyAdd(Vector256.Create(dx * d1), MulSum(aq, q, qy1), a31);
+                Vector256<float> dx = Vector256.Create(Half(x0 + o));
+                a00 = Fma.MultiplyAdd(dx * d0, MulSum(aq, q, qy0), a00);
+                a01 = Fma.MultiplyAdd(dx * d1, MulSum(aq, q, qy1), a01);
+                q = T.Quants(x1 + o); aq = Avx2.Sign(q, q); dx = Vector256.Create(Half(x1 + o));
+                a10 = Fma.MultiplyAdd(dx * d0, MulSum(aq, q, qy0), a10);
+                a11 = Fma.MultiplyAdd(dx * d1, MulSum(aq, q, qy1), a11);
+                q = T.Quants(x2 + o); aq = Avx2.Sign(q, q); dx = Vector256.Create(Half(x2 + o));
+                a20 = Fma.MultiplyAdd(dx * d0, MulSum(aq, q, qy0), a20);
+                a21 = Fma.MultiplyAdd(dx * d1, MulSum(aq, q, qy1), a21);
+                q = T.Quants(x3 + o); aq = Avx2.Sign(q, q); dx = Vector256.Create(Half(x3 + o));
+                a30 = Fma.MultiplyAdd(dx * d0, MulSum(aq, q, qy0), a30);
+                a31 = Fma.MultiplyAdd(dx * d1, MulSum(aq, q, qy1), a31);
             }
         }
         y[0] = Hsum(a00); y[1] = Hsum(a10); y[2] = Hsum(a20); y[3] = Hsum(a30);

@@ -1,0 +1,67 @@
+using PocketLM.Gguf;
+using PocketLM.Inference;
+using PocketLM.Models;
+using PocketLM.Tensors;
+using Xunit;
+
+namespace PocketLM.Tests.Inference;
+
+/// <summary>Load-time repacking of Q4_0 matrices: same model, same answers, whichever way the rows were read.</summary>
+public sealed class RepackTests : IDisposable
+{
+    private readonly string _dir = Fixtures.TempDir();
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dir, recursive: true); }
+        catch (IOException) { }
+    }
+
+    private string Q4_0Model()
+    {
+        string f32 = Path.Combine(_dir, "m-F32.gguf"), q4 = Path.Combine(_dir, "m-Q4_0.gguf");
+        var shape = SyntheticShape.Find("qwen2-gqa-untied")!;
+        SyntheticModel.Write(shape, f32, new SyntheticOptions { WeightType = GgmlType.F32, Seed = 3 });
+        ModelQuantizer.Quantize(f32, q4, QuantFileType.Q4_0, new QuantizeOptions { Pure = true, Threads = 2 });
+        return q4;
+    }
+
+    private static float[] Logits(LanguageModel model, int[] prompt)
+    {
+        using var s = model.CreateSession(new SessionOptions { ContextSize = 64, Threads = 2 });
+        var all = s.Prefill(prompt).ToArray();
+        // one decode step as well (the one-token kernel), appended
+        return [.. all, .. s.Decode(7).ToArray()];
+    }
+
+    [Fact]
+    public void FileReadMemoryAndUnpackedLoadsAgree()
+    {
+        string path = Q4_0Model();
+        int[] prompt = [1, 5, 9, 200, 31, 77, 4, 12, 150];
+        using var fromFile = LanguageModel.Load(path);
+        using var fromMemory = LanguageModel.FromFile(GgufFile.FromBytes(File.ReadAllBytes(path), "in-memory"));
+        using var plain = LanguageModel.Load(path, new ModelLoadOptions { Repack = false });
+        Assert.Equal(0, plain.Weights.RepackedBytes);
+        if (!VecDotAvx2.IsSupported)
+        {
+            Assert.Equal(0, fromFile.Weights.RepackedBytes); // only the AVX2 kernels read the packed layout
+            return;
+        }
+        Assert.True(fromFile.Weights.RepackedBytes > 0);
+        Assert.Equal(fromFile.Weights.RepackedBytes, fromMemory.Weights.RepackedBytes);
+        Assert.NotEqual(0L, (long)(nint)fromFile.Weights.Layers[0].Wq.PackedAddress());
+
+        float[] a = Logits(fromFile, prompt), b = Logits(fromMemory, prompt), c = Logits(plain, prompt);
+        Assert.Equal(a, b); // packed from pread'd rows or from the image: the same bytes
+        // Per-block vs per-lane float order: rounding-level differences only.
+        double max = 0, scale = 0;
+        for (int i = 0; i < a.Length; i++) { max = Math.Max(max, Math.Abs(a[i] - c[i])); scale = Math.Max(scale, Math.Abs(c[i])); }
+        Assert.True(max <= 1e-3 * scale, $"repacked vs file layout: max|Δ| {max} (logit scale {scale})");
+    }
+}
+
+internal static unsafe class WeightMatrixTestExtensions
+{
+    public static nint PackedAddress(this WeightMatrix m) => (nint)m.Packed;
+}
