@@ -26,10 +26,10 @@ internal static unsafe class PrefillKernels
             if (cols % GgmlTypeInfo.BlockSize(type) != 0) continue;
             var m = Kernels.RandomMatrix(type, cols, rows, rng);
             byte* packed = null;
-            if (PackedQ4_0.CanPack(m))
+            if (PackedWeights.CanPack(m))
             {
-                packed = (byte*)NativeMemory.AlignedAlloc((nuint)(m.RowBytes * rows), 64);
-                if (PackedQ4_0.Pack(m, packed)) m = m with { Packed = packed };
+                packed = (byte*)NativeMemory.AlignedAlloc((nuint)PackedWeights.Bytes(m), 64);
+                if (PackedWeights.Pack(m, packed)) m = m with { Packed = packed };
             }
             foreach (int threads in new[] { 1, 2 })
             {

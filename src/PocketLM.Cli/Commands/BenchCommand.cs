@@ -18,7 +18,7 @@ internal static class BenchCommand
           -t, --threads N    compute threads (default: all cores)
           -r, --repetitions  measured runs per test (after one warm-up)
           --json             one JSON object per test instead of the table
-          --no-repack        compute on the file's own layout (by default Q4_0 matrices are repacked into eight-row
+          --no-repack        compute on the file's own layout (by default Q4_0 and Q4_K matrices are repacked into eight-row
                              groups at load, as llama.cpp does)
         The last line reports memory: the process's peak resident set, the file, repacked copies and the KV cache.
           --hooks            also run the decode test with a no-op handler on every hook point, to show what

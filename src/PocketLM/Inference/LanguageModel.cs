@@ -60,7 +60,7 @@ public sealed class LanguageModel : IDisposable
 public sealed record ModelLoadOptions
 {
     /// <summary>
-    /// Repack matrices into the layouts the SIMD kernels read fastest (Q4_0 into eight-row groups), as llama.cpp does by
+    /// Repack matrices into the layouts the SIMD kernels read fastest (Q4_0 and Q4_K into eight-row groups), as llama.cpp does by
     /// default (its <c>--no-repack</c> turns it off). Costs a native copy of those matrices and a pass over them at load;
     /// changes the float summation order of those products to the one llama.cpp's repacked kernels use.
     /// </summary>

@@ -46,8 +46,9 @@ public sealed unsafe class ModelWeights : IDisposable
     public float* RopeFreqs { get; }
     public LayerWeights[] Layers { get; }
 
-    /// <param name="repack">Repack the matrices the SIMD kernels read faster in another layout (Q4_0 into eight-row groups,
-    /// as llama.cpp does by default); costs a copy of those matrices in native memory and a pass over them at load.</param>
+    /// <param name="repack">Repack the matrices the SIMD kernels read faster in another layout (Q4_0 and Q4_K into eight-row
+    /// groups, as llama.cpp does by default); costs a pass over them at load; they are then read from the copy, not the
+    /// mapping (see <see cref="PackedWeights.Pack"/>).</param>
     public ModelWeights(GgufFile file, ModelConfig c, ModelFamily family, bool repack = true)
     {
         _repack = repack && VecDotAvx2.IsSupported;
@@ -114,10 +115,10 @@ public sealed unsafe class ModelWeights : IDisposable
 
     private WeightMatrix Repack(WeightMatrix m, long fileOffset)
     {
-        if (!PackedQ4_0.CanPack(m)) return m;
-        long bytes = m.RowBytes * m.Rows;
+        if (!PackedWeights.CanPack(m)) return m;
+        long bytes = PackedWeights.Bytes(m);
         var dst = (byte*)NativeMemory.AlignedAlloc((nuint)bytes, 64);
-        if (!PackedQ4_0.Pack(m, dst, _source, fileOffset))
+        if (!PackedWeights.Pack(m, dst, _source, fileOffset))
         {
             NativeMemory.AlignedFree(dst);
             return m;

@@ -14,7 +14,7 @@ public static unsafe class MatMul
 
     /// <summary>The one-row kernel for a matrix: a repacked matrix computes with its own numerics on every path.</summary>
     internal static delegate*<byte*, byte*, int, float> Kernel(in WeightMatrix w, bool simd) =>
-        w.Packed != null ? &VecDotScalar.Q4_0PerBlock : Kernel(w.Type, simd);
+        w.Packed != null ? PackedWeights.Reference(w.Type) : Kernel(w.Type, simd);
 
     internal static delegate*<byte*, byte*, int, float> Kernel(GgmlType type, bool simd)
     {
@@ -127,7 +127,7 @@ public static unsafe class MatMul
         byte* act = (byte*)NativeMemory.AlignedAlloc((nuint)(actRow * batch), 64);
         try
         {
-            var dot = w.Packed != null ? &VecDotScalar.Q4_0PerBlock : VecDotScalar.For(w.Type);
+            var dot = w.Packed != null ? PackedWeights.Reference(w.Type) : VecDotScalar.For(w.Type);
             for (int b = 0; b < batch; b++)
             {
                 ActivationQuantizer.Row(at, x + (long)b * w.Cols, act + b * actRow, w.Cols);
@@ -186,6 +186,9 @@ public static unsafe class MatMul
             public delegate*<byte*, long, byte*, long, int, float*, long, void> Tile;
             public int TileRows, TileTokens;
             public byte* Packed;
+            public long PackedGroupBytes;
+            public delegate*<byte*, byte*, int, float*, void> Gemv;
+            public delegate*<byte*, byte*, long, int, float*, long, void> Gemm4;
             public GgmlType ActType;
             public float* ActSource;
         }
@@ -219,6 +222,12 @@ public static unsafe class MatMul
             s.Dot = Kernel(w, _simd);
             bool packed = w.Packed != null;
             s.Packed = packed && _simd ? w.Packed : null;
+            if (s.Packed != null)
+            {
+                s.PackedGroupBytes = PackedWeights.GroupBytes(w.Type, w.Cols);
+                s.Gemv = PackedWeights.Gemv(w.Type);
+                s.Gemm4 = PackedWeights.Gemm4(w.Type);
+            }
             s.Dot4 = packed ? null : Kernel4(w.Type, _simd);
             s.Tile = packed ? null : Tile(w.Type, _simd, out s.TileRows, out s.TileTokens);
             s.FirstChunk = _chunks;
@@ -244,13 +253,12 @@ public static unsafe class MatMul
             if (s.Packed != null)
             {
                 // Whole groups of eight rows (RowsPerChunk is a multiple of eight); four tokens at a time, then one.
-                int nb = cols / 32;
-                for (int r = r0; r < r1; r += PackedQ4_0.Rows)
+                for (int r = r0; r < r1; r += PackedWeights.Rows)
                 {
-                    byte* g = s.Packed + (long)(r / PackedQ4_0.Rows) * nb * PackedQ4_0.GroupBlockBytes;
+                    byte* g = s.Packed + r / PackedWeights.Rows * s.PackedGroupBytes;
                     int t = 0;
-                    for (; t + 4 <= batch; t += 4) PackedQ4_0.Gemm4(g, s.Act + t * actRow, actRow, nb, s.Y + (long)t * rows + r, rows);
-                    for (; t < batch; t++) PackedQ4_0.Gemv(g, s.Act + t * actRow, nb, s.Y + (long)t * rows + r);
+                    for (; t + 4 <= batch; t += 4) s.Gemm4(g, s.Act + t * actRow, actRow, cols, s.Y + (long)t * rows + r, rows);
+                    for (; t < batch; t++) s.Gemv(g, s.Act + t * actRow, cols, s.Y + (long)t * rows + r);
                 }
                 return;
             }

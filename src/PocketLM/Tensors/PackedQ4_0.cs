@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using Microsoft.Win32.SafeHandles;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -17,7 +16,8 @@ namespace PocketLM.Tensors;
 /// Numerics: per row, each block's integer dot (exact) is converted to float and fused into the row's accumulator with
 /// dx·dy, block after block — the order of llama.cpp's AVX2 <c>ggml_gemv_q4_0_8x8_q8_0</c> (not of its one-row
 /// <c>vec_dot_q4_0_q8_0</c>, which keeps eight partial lanes), so decode matches what llama.cpp actually computes for these
-/// matrices. The scalar reference is <see cref="VecDotScalar.Q4_0PerBlock"/> on the original rows.
+/// matrices. The scalar reference is <see cref="VecDotScalar.Q4_0PerBlock"/> on the original rows; packing and
+/// dispatch are in <see cref="PackedWeights"/>.
 /// The activation rows must carry their Q8_0 block sums after the blocks (<see cref="MatMul"/> writes them): the quants
 /// stay unsigned (0..15) and 8·Σy is taken off once per block for all eight rows.
 /// </remarks>
@@ -27,8 +27,6 @@ internal static unsafe class PackedQ4_0
     public const int Rows = 8;
     public const int GroupBlockBytes = 144;
     private const int ActBlockBytes = 34;
-
-    public static bool CanPack(in WeightMatrix w) => w.Type == GgmlType.Q4_0 && w.Rows % Rows == 0;
 
     /// <summary>Where a Q8_0 activation row of <paramref name="cols"/> elements keeps its per-block quant sums.</summary>
     public static int* Sums(byte* act, int cols) => (int*)(act + cols / 32 * ActBlockBytes);
@@ -59,54 +57,26 @@ internal static unsafe class PackedQ4_0
         }
     }
 
-    /// <summary>Writes the packed copy of <paramref name="w"/> (RowBytes·Rows bytes) to <paramref name="dst"/>; false, with
-    /// nothing to use, when a scale is infinite or NaN (the vector half-to-float conversion covers finite halves only).
-    /// With <paramref name="file"/>, the rows are read from the file at <paramref name="fileOffset"/> instead of through
-    /// the mapping, so the mapped pages of a repacked matrix are never touched and do not count in the process's resident
-    /// memory: the packed copy replaces them rather than doubling them.</summary>
-    public static bool Pack(in WeightMatrix w, byte* dst, SafeFileHandle? file = null, long fileOffset = 0)
+    /// <summary>Packs one group of eight rows (<paramref name="rows"/>, RowBytes apart); false on an infinite or NaN scale.</summary>
+    public static bool PackGroup(byte* rows, long rowBytes, int cols, byte* o)
     {
-        if (!CanPack(w)) throw new ArgumentException("Not a Q4_0 matrix with a multiple of 8 rows.", nameof(w));
-        nint src = (nint)w.Data, to = (nint)dst;
-        long rowBytes = w.RowBytes, groupBytes = rowBytes * Rows;
-        int nb = w.Cols / 32, groups = w.Rows / Rows;
-        int bad = 0;
-        Parallel.For(0, groups, () => file != null ? new byte[groupBytes] : null, (g, _, buffer) =>
-        {
-            fixed (byte* staged = buffer)
+        bool ok = true;
+        for (int b = 0; b < cols / 32; b++, o += GroupBlockBytes)
+            for (int r = 0; r < Rows; r++)
             {
-                byte* rows = (byte*)src + g * groupBytes;
-                if (file != null)
-                {
-                    var span = new Span<byte>(staged, (int)groupBytes);
-                    for (int done = 0; done < span.Length;)
-                    {
-                        int n = RandomAccess.Read(file, span[done..], fileOffset + g * groupBytes + done);
-                        if (n <= 0) throw new EndOfStreamException("The model file ended inside a tensor while repacking it.");
-                        done += n;
-                    }
-                    rows = staged;
-                }
-                byte* o = (byte*)to + g * nb * GroupBlockBytes;
-                for (int b = 0; b < nb; b++, o += GroupBlockBytes)
-                    for (int r = 0; r < Rows; r++)
-                    {
-                        byte* block = rows + r * rowBytes + b * 18;
-                        ushort d = *(ushort*)block;
-                        if ((d & 0x7C00) == 0x7C00) bad = 1;
-                        ((ushort*)o)[r] = d;
-                        for (int c = 0; c < 4; c++)
-                            *(uint*)(o + 16 + 32 * c + 4 * r) = Unsafe.ReadUnaligned<uint>(block + 2 + 4 * c);
-                    }
+                byte* block = rows + r * rowBytes + b * 18;
+                ushort d = *(ushort*)block;
+                ok &= PackedWeights.Finite(d);
+                ((ushort*)o)[r] = d;
+                for (int c = 0; c < 4; c++)
+                    *(uint*)(o + 16 + 32 * c + 4 * r) = Unsafe.ReadUnaligned<uint>(block + 2 + 4 * c);
             }
-            return buffer;
-        }, _ => { });
-        return bad == 0;
+        return ok;
     }
 
     /// <summary>The eight rows' scales of a group-block as floats, exactly (finite halves, subnormals included).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Scales(byte* groupBlock)
+    internal static Vector256<float> Scales(byte* groupBlock)
     {
         Vector256<int> h = Avx2.ConvertToVector256Int32((ushort*)groupBlock);
         // (h & 0x7FFF) << 13 is the half's exponent and mantissa in float position, 112 too small in the exponent (subnormal
@@ -116,7 +86,7 @@ internal static unsafe class PackedQ4_0
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<sbyte> Broadcast4(byte* p) => Vector256.Create(Unsafe.ReadUnaligned<int>(p)).AsSByte();
+    internal static Vector256<sbyte> Broadcast4(byte* p) => Vector256.Create(Unsafe.ReadUnaligned<int>(p)).AsSByte();
 
     /// <summary>Lane r += Σ of row r's 8 quants in chunk c (low and high nibbles) × the matching activations.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -131,8 +101,9 @@ internal static unsafe class PackedQ4_0
     /// Eight rows (one group of <paramref name="nb"/> blocks) × one activation row: y[0..7]. The int16 sums cannot saturate:
     /// |u·y| ≤ 15·127, and a lane adds 16 such products (30480 &lt; 32767).
     /// </summary>
-    public static void Gemv(byte* group, byte* act, int nb, float* y)
+    public static void Gemv(byte* group, byte* act, int n, float* y)
     {
+        int nb = n / 32;
         int* sums = (int*)(act + nb * ActBlockBytes);
         Vector256<float> acc = default;
         var m4 = Vector256.Create((byte)0xF);
@@ -166,8 +137,9 @@ internal static unsafe class PackedQ4_0
     }
 
     /// <summary>Eight rows × four activation rows (prefill): y[t·yStride + r]. Each chunk is unpacked once for four tokens.</summary>
-    public static void Gemm4(byte* group, byte* act, long actRow, int nb, float* y, long yStride)
+    public static void Gemm4(byte* group, byte* act, long actRow, int n, float* y, long yStride)
     {
+        int nb = n / 32;
         byte* a0 = act, a1 = act + actRow, a2 = act + 2 * actRow, a3 = act + 3 * actRow;
         int* s0 = (int*)(a0 + nb * ActBlockBytes), s1 = (int*)(a1 + nb * ActBlockBytes);
         int* s2 = (int*)(a2 + nb * ActBlockBytes), s3 = (int*)(a3 + nb * ActBlockBytes);

@@ -243,6 +243,35 @@ internal static unsafe class VecDotScalar
     private static int MinLane(int* sm, short* bsums, int k) =>
         sm[8 + 2 * k] * (bsums[4 * k] + bsums[4 * k + 1]) + sm[8 + 2 * k + 1] * (bsums[4 * k + 2] + bsums[4 * k + 3]);
 
+    /// <summary>
+    /// Q4_K with one float step per super-block: Σ scale·dot and Σ min·bsum of its eight sub-blocks as integers, each fused
+    /// with its own scale product into one of two accumulators, subtracted at the end — the numerics of llama.cpp's
+    /// repacked Q4_K (ggml_gemv_q4_K_8x8_q8_K) and of <see cref="PackedQ4K"/>.
+    /// </summary>
+    public static float Q4KPerBlock(byte* vx, byte* vy, int n)
+    {
+        var x = (Q4KBlock*)vx; var y = (Q8KBlock*)vy;
+        int* sm = stackalloc int[16];
+        float acc = 0, accm = 0;
+        for (int i = 0; i < n / QK.K; i++)
+        {
+            ScalesAndMins(x[i].Scales, sm);
+            int isum = 0, imin = 0;
+            for (int j = 0; j < 8; j++)
+            {
+                byte* q4 = x[i].Qs + 32 * (j / 2);
+                sbyte* q8 = y[i].Qs + 32 * j;
+                int dot = 0;
+                for (int t = 0; t < 32; t++) dot += (j % 2 == 0 ? q4[t] & 0xF : q4[t] >> 4) * q8[t];
+                isum += sm[j] * dot;
+                imin += sm[8 + j] * (y[i].BSums[2 * j] + y[i].BSums[2 * j + 1]);
+            }
+            acc = MathF.FusedMultiplyAdd(isum, Fp16.ToSingle(x[i].D) * y[i].D, acc);
+            accm = MathF.FusedMultiplyAdd(imin, Fp16.ToSingle(x[i].DMin) * y[i].D, accm);
+        }
+        return acc - accm;
+    }
+
     public static float Q4K(byte* vx, byte* vy, int n)
     {
         var x = (Q4KBlock*)vx; var y = (Q8KBlock*)vy;

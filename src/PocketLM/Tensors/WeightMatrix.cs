@@ -21,7 +21,7 @@ public readonly unsafe struct WeightMatrix
     public int Cols { get; }
     public int Rows { get; }
     public long RowBytes { get; }
-    /// <summary>The same matrix repacked for the SIMD kernels (<see cref="PackedQ4_0"/>), or null; owned by whoever made it.
+    /// <summary>The same matrix repacked for the SIMD kernels (<see cref="PackedWeights"/>), or null; owned by whoever made it.
     /// <see cref="Data"/> stays valid (embedding lookups read rows from it).</summary>
     public byte* Packed { get; init; }
 }
