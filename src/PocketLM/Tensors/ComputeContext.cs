@@ -15,8 +15,9 @@ public sealed unsafe class ComputeContext : IDisposable
         if (maxCols <= 0 || maxBatch <= 0) throw new ArgumentOutOfRangeException(nameof(maxCols));
         MaxCols = maxCols;
         MaxBatch = maxBatch;
-        // Widest activation format per element is F16/BF16 (2 bytes); Q8_0/Q8_1/Q8_K need at most 36/32 bytes per element.
-        ActivationRowCapacity = ((long)maxCols * 2 + 63) & ~63L;
+        // Widest activation row: Q8_0 with its extras (74 bytes per 32 elements); F16/BF16 take 2 bytes per element,
+        // Q8_1/Q8_K at most 36/32.
+        ActivationRowCapacity = (Math.Max((long)maxCols * 2, ((long)maxCols + 31) / 32 * Q8_0Extras.BytesPerBlock) + 63) & ~63L;
         _activations = (byte*)NativeMemory.AlignedAlloc((nuint)(ActivationRowCapacity * maxBatch * MatMul.RowsWork.MaxSegments), 64);
         Pool = new WorkerPool(threads);
     }

@@ -14,7 +14,9 @@ public static unsafe class MatMul
 
     /// <summary>The one-row kernel for a matrix: a repacked matrix computes with its own numerics on every path.</summary>
     internal static delegate*<byte*, byte*, int, float> Kernel(in WeightMatrix w, bool simd) =>
-        w.Packed != null ? PackedWeights.Reference(w.Type) : Kernel(w.Type, simd);
+        w.Packed != null ? PackedWeights.Reference(w.Type)
+        : simd && VecDotAvx2.IsSupported && w.Type == GgmlType.Q5_0 ? &VecDotAvx2.Q5_0Extras // activations carry Q8_0Extras here
+        : Kernel(w.Type, simd);
 
     internal static delegate*<byte*, byte*, int, float> Kernel(GgmlType type, bool simd)
     {
@@ -106,7 +108,7 @@ public static unsafe class MatMul
                 if (batch == 1)
                 {
                     ActivationQuantizer.Row(at, x, act, w.Cols);
-                    if (at == GgmlType.Q8_0) PackedQ4_0.WriteSums(act, w.Cols);
+                    if (at == GgmlType.Q8_0) Q8_0Extras.Write(act, w.Cols);
                 }
                 else
                 {
@@ -161,8 +163,8 @@ public static unsafe class MatMul
             {
                 byte* row = _dst + b * _dstRow;
                 ActivationQuantizer.Row(_type, _x + (long)b * _cols, row, _cols);
-                // Q8_0 rows carry their block sums for the repacked Q4_0 kernels (negligible next to any matmul).
-                if (_type == GgmlType.Q8_0) PackedQ4_0.WriteSums(row, _cols);
+                // Q8_0 rows carry per-block extras for the kernels (negligible next to any matmul).
+                if (_type == GgmlType.Q8_0) Q8_0Extras.Write(row, _cols);
             }
         }
     }

@@ -18,8 +18,8 @@ namespace PocketLM.Tensors;
 /// <c>vec_dot_q4_0_q8_0</c>, which keeps eight partial lanes), so decode matches what llama.cpp actually computes for these
 /// matrices. The scalar reference is <see cref="VecDotScalar.Q4_0PerBlock"/> on the original rows; packing and
 /// dispatch are in <see cref="PackedWeights"/>.
-/// The activation rows must carry their Q8_0 block sums after the blocks (<see cref="MatMul"/> writes them): the quants
-/// stay unsigned (0..15) and 8·Σy is taken off once per block for all eight rows.
+/// The activation rows must carry their <see cref="Q8_0Extras"/> (<see cref="MatMul"/> writes them): the quants stay
+/// unsigned (0..15) and 8·Σy is taken off once per block for all eight rows.
 /// </remarks>
 [SkipLocalsInit]
 internal static unsafe class PackedQ4_0
@@ -27,35 +27,6 @@ internal static unsafe class PackedQ4_0
     public const int Rows = 8;
     public const int GroupBlockBytes = 144;
     private const int ActBlockBytes = 34;
-
-    /// <summary>Where a Q8_0 activation row of <paramref name="cols"/> elements keeps its per-block quant sums.</summary>
-    public static int* Sums(byte* act, int cols) => (int*)(act + cols / 32 * ActBlockBytes);
-
-    /// <summary>Writes Σ qs of every Q8_0 block of the row after its blocks.</summary>
-    public static void WriteSums(byte* act, int cols)
-    {
-        int nb = cols / 32;
-        int* sums = Sums(act, cols);
-        var ones = Vector256.Create((byte)1);
-        for (int b = 0; b < nb; b++)
-        {
-            sbyte* q = (sbyte*)(act + b * ActBlockBytes + 2);
-            if (Avx2.IsSupported)
-            {
-                Vector256<int> s = VecDotAvx2.DotU8(ones, Avx.LoadVector256(q));
-                Vector128<int> h = s.GetLower() + s.GetUpper();
-                h += Sse2.Shuffle(h, 0b_01_00_11_10);
-                h += Sse2.Shuffle(h, 0b_10_11_00_01);
-                sums[b] = h.ToScalar();
-            }
-            else
-            {
-                int s = 0;
-                for (int i = 0; i < 32; i++) s += q[i];
-                sums[b] = s;
-            }
-        }
-    }
 
     /// <summary>Packs one group of eight rows (<paramref name="rows"/>, RowBytes apart); false on an infinite or NaN scale.</summary>
     public static bool PackGroup(byte* rows, long rowBytes, int cols, byte* o)
@@ -104,7 +75,7 @@ internal static unsafe class PackedQ4_0
     public static void Gemv(byte* group, byte* act, int n, float* y)
     {
         int nb = n / 32;
-        int* sums = (int*)(act + nb * ActBlockBytes);
+        int* sums = Q8_0Extras.BlockSums(act, n);
         Vector256<float> acc = default;
         var m4 = Vector256.Create((byte)0xF);
         var ones = Vector256.Create((short)1);
@@ -141,8 +112,8 @@ internal static unsafe class PackedQ4_0
     {
         int nb = n / 32;
         byte* a0 = act, a1 = act + actRow, a2 = act + 2 * actRow, a3 = act + 3 * actRow;
-        int* s0 = (int*)(a0 + nb * ActBlockBytes), s1 = (int*)(a1 + nb * ActBlockBytes);
-        int* s2 = (int*)(a2 + nb * ActBlockBytes), s3 = (int*)(a3 + nb * ActBlockBytes);
+        int* s0 = Q8_0Extras.BlockSums(a0, n), s1 = Q8_0Extras.BlockSums(a1, n);
+        int* s2 = Q8_0Extras.BlockSums(a2, n), s3 = Q8_0Extras.BlockSums(a3, n);
         Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
         var m4 = Vector256.Create((byte)0xF);
         var ones = Vector256.Create((short)1);

@@ -173,6 +173,26 @@ internal static unsafe class VecDotAvx2
         return Hsum(acc);
     }
 
+    /// <summary>
+    /// Q5_0 against a MatMul activation row (one with <see cref="Q8_0Extras"/>): the same lanes and fused steps as
+    /// <see cref="Q5_0"/> — lane k of Σ(u − 16)·y is Σu·y − 16·Σy, with 16·Σy and dy read instead of recomputed — in
+    /// about 19 instructions per block instead of 25 (decode of Q5_0 is compute-bound on two cores).
+    /// </summary>
+    public static float Q5_0Extras(byte* vx, byte* vy, int n)
+    {
+        var x = (Q5_0Block*)vx; var y = (Q8_0Block*)vy;
+        float* dy = Q8_0Extras.Scales(vy, n);
+        int* off = Q8_0Extras.LaneSums16(vy, n);
+        Vector256<float> acc = Vector256<float>.Zero;
+        for (int ib = 0; ib < n / 32; ib++)
+        {
+            var d = Vector256.Create(Fp16.ToSingle(x[ib].D) * dy[ib]);
+            Vector256<int> lanes = DotU8(Q5_0Format.Unsigned((byte*)(x + ib)), Load32(y[ib].Qs)) - Avx.LoadVector256(off + 8 * ib);
+            acc = Fma.MultiplyAdd(d, Avx.ConvertToVector256Single(lanes), acc);
+        }
+        return Hsum(acc);
+    }
+
     public static float Q4_1(byte* vx, byte* vy, int n)
     {
         var x = (Q4_1Block*)vx; var y = (Q8_1Block*)vy;

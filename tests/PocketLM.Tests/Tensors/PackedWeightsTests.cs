@@ -129,21 +129,30 @@ public unsafe class PackedWeightsTests
     }
 
     [Fact]
-    public void BlockSumsAreTheSumsOfTheQuants()
+    public void ActivationExtrasAreTheSumsAndScaleOfEachBlock()
     {
         const int cols = 320;
         float[] x = TestData.Floats(new Random(9), cols, 5f);
-        var act = new byte[GgmlTypeInfo.RowBytes(GgmlType.Q8_0, cols) + cols / 32 * 4];
+        var act = new byte[cols / 32 * Q8_0Extras.BytesPerBlock];
         ActivationQuantizer.Row(GgmlType.Q8_0, x, act);
         fixed (byte* a = act)
         {
-            PackedQ4_0.WriteSums(a, cols);
-            int* sums = PackedQ4_0.Sums(a, cols);
+            Q8_0Extras.Write(a, cols);
+            int* sums = Q8_0Extras.BlockSums(a, cols), lanes = Q8_0Extras.LaneSums16(a, cols);
+            float* scales = Q8_0Extras.Scales(a, cols);
             for (int b = 0; b < cols / 32; b++)
             {
                 int s = 0;
-                for (int i = 0; i < 32; i++) s += (sbyte)a[b * 34 + 2 + i];
+                for (int k = 0; k < 8; k++)
+                {
+                    int lane = 0;
+                    for (int i = 4 * k; i < 4 * k + 4; i++) lane += (sbyte)a[b * 34 + 2 + i];
+                    Assert.Equal(16 * lane, lanes[8 * b + k]);
+                    s += lane;
+                }
                 Assert.Equal(s, sums[b]);
+                Assert.Equal(Fp16.ToSingle(*(ushort*)(a + b * 34)), scales[b]);
+                Assert.NotEqual(0f, scales[b]);
             }
         }
     }
