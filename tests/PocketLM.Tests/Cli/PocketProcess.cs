@@ -9,7 +9,9 @@ internal static class PocketProcess
 
     public static Result Run(params string[] args) => RunIn(Environment.CurrentDirectory, null, args);
 
-    public static Result RunIn(string workingDirectory, string? stdin, params string[] args)
+    public static Result RunIn(string workingDirectory, string? stdin, params string[] args) => RunWith(workingDirectory, stdin, null, args);
+
+    public static Result RunWith(string workingDirectory, string? stdin, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -22,6 +24,8 @@ internal static class PocketProcess
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pocket.dll"));
         foreach (string a in args) psi.ArgumentList.Add(a);
         psi.Environment["DOTNET_NOLOGO"] = "1";
+        if (environment != null)
+            foreach (var (k, v) in environment) psi.Environment[k] = v;
         using var p = Process.Start(psi)!;
         if (stdin != null)
         {
