@@ -47,7 +47,7 @@ public static unsafe class MatMul
         if (!simd || !UseTiles || !VecDotAvx2.IsSupported) return null;
         switch (type)
         {
-            case GgmlType.Q8_0: return &VecDotTiles.Q0Tile42<Q8_0Format>;
+            case GgmlType.Q8_0: return &VecDotTiles.Q8_0Tile42;
             case GgmlType.Q4_0: rows = 2; tokens = 4; return &VecDotTiles.Q0Tile24<Q4_0Format>;
             case GgmlType.Q5_0: rows = 2; tokens = 4; return &VecDotTiles.Q0Tile24<Q5_0Format>;
             case GgmlType.Q4_K: rows = 1; return &VecDotTiles.Q4KTile12;

@@ -117,60 +117,34 @@ internal static unsafe class VecDotTiles
         dst[0] = Hsum(a0); dst[dstStride] = Hsum(a1); dst[2 * dstStride] = Hsum(a2); dst[3 * dstStride] = Hsum(a3);
     }
 
-    /// <summary>Four consecutive rows × two activation rows (prefill): y[t·yStride + k] for row k, token t.</summary>
-    public static void Q0Tile42<T>(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride) where T : IQ0Format
+    /// <summary>Four consecutive Q8_0 rows × two activation rows (prefill): y[t·yStride + k] for row k, token t.
+    /// (Formats stored with an offset use <see cref="Q0Tile24{T}"/>.)</summary>
+    public static void Q8_0Tile42(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride)
     {
         byte* x0 = w, x1 = w + rowBytes, x2 = w + 2 * rowBytes, x3 = w + 3 * rowBytes;
         byte* y0 = act, y1 = act + actRow;
         Vector256<float> a00 = default, a10 = default, a20 = default, a30 = default;
         Vector256<float> a01 = default, a11 = default, a21 = default, a31 = default;
-        int nb = n / 32, bb = T.BlockBytes;
-        if (T.OffsetShift > 0)
+        int nb = n / 32;
+        for (int ib = 0; ib < nb; ib++, y0 += 34, y1 += 34)
         {
-            for (int ib = 0; ib < nb; ib++, y0 += 34, y1 += 34)
-            {
-                int o = ib * bb;
-                // dx·dy is one float product whichever way it is formed: broadcast both and multiply as vectors
-                Vector256<float> d0 = Vector256.Create(Half(y0)), d1 = Vector256.Create(Half(y1));
-                Vector256<sbyte> qy0 = Avx.LoadVector256((sbyte*)(y0 + 2)), qy1 = Avx.LoadVector256((sbyte*)(y1 + 2));
-                Vector256<int> off0 = OffsetSums(qy0, T.OffsetShift), off1 = OffsetSums(qy1, T.OffsetShift);
-                Vector256<byte> u = T.Unsigned(x0 + o);
-                Vector256<float> dx = Vector256.Create(Half(x0 + o));
-                a00 = Fma.MultiplyAdd(dx * d0, Avx.ConvertToVector256Single(VecDotAvx2.DotU8(u, qy0) - off0), a00);
-                a01 = Fma.MultiplyAdd(dx * d1, Avx.ConvertToVector256Single(VecDotAvx2.DotU8(u, qy1) - off1), a01);
-                u = T.Unsigned(x1 + o); dx = Vector256.Create(Half(x1 + o));
-                a10 = Fma.MultiplyAdd(dx * d0, Avx.ConvertToVector256Single(VecDotAvx2.DotU8(u, qy0) - off0), a10);
-                a11 = Fma.MultiplyAdd(dx * d1, Avx.ConvertToVector256Single(VecDotAvx2.DotU8(u, qy1) - off1), a11);
-                u = T.Unsigned(x2 + o); dx = Vector256.Create(Half(x2 + o));
-                a20 = Fma.MultiplyAdd(dx * d0, Avx.ConvertToVector256Single(VecDotAvx2.DotU8(u, qy0) - off0), a20);
-                a21 = Fma.MultiplyAdd(dx * d1, Avx.ConvertToVector256Single(VecDotAvx2.DotU8(u, qy1) - off1), a21);
-                u = T.Unsigned(x3 + o); dx = Vector256.Create(Half(x3 + o));
-                a30 = Fma.MultiplyAdd(dx * d0, Avx.ConvertToVector256Single(VecDotAvx2.DotU8(u, qy0) - off0), a30);
-                a31 = Fma.MultiplyAdd(dx * d1, Avx.ConvertToVector256Single(VecDotAvx2.DotU8(u, qy1) - off1), a31);
-            }
-        }
-        else
-        {
-            for (int ib = 0; ib < nb; ib++, y0 += 34, y1 += 34)
-            {
-                int o = ib * bb;
-                // broadcast each scale once and multiply as vectors (the same single rounding as the scalar product)
-                Vector256<float> d0 = Vector256.Create(Half(y0)), d1 = Vector256.Create(Half(y1));
-                Vector256<sbyte> qy0 = Avx.LoadVector256((sbyte*)(y0 + 2)), qy1 = Avx.LoadVector256((sbyte*)(y1 + 2));
-                Vector256<sbyte> q = T.Quants(x0 + o), aq = Avx2.Sign(q, q);
-                Vector256<float> dx = Vector256.Create(Half(x0 + o));
-                a00 = Fma.MultiplyAdd(dx * d0, MulSum(aq, q, qy0), a00);
-                a01 = Fma.MultiplyAdd(dx * d1, MulSum(aq, q, qy1), a01);
-                q = T.Quants(x1 + o); aq = Avx2.Sign(q, q); dx = Vector256.Create(Half(x1 + o));
-                a10 = Fma.MultiplyAdd(dx * d0, MulSum(aq, q, qy0), a10);
-                a11 = Fma.MultiplyAdd(dx * d1, MulSum(aq, q, qy1), a11);
-                q = T.Quants(x2 + o); aq = Avx2.Sign(q, q); dx = Vector256.Create(Half(x2 + o));
-                a20 = Fma.MultiplyAdd(dx * d0, MulSum(aq, q, qy0), a20);
-                a21 = Fma.MultiplyAdd(dx * d1, MulSum(aq, q, qy1), a21);
-                q = T.Quants(x3 + o); aq = Avx2.Sign(q, q); dx = Vector256.Create(Half(x3 + o));
-                a30 = Fma.MultiplyAdd(dx * d0, MulSum(aq, q, qy0), a30);
-                a31 = Fma.MultiplyAdd(dx * d1, MulSum(aq, q, qy1), a31);
-            }
+            int o = ib * 34;
+            // broadcast each scale once and multiply as vectors (the same single rounding as the scalar product)
+            Vector256<float> d0 = Vector256.Create(Half(y0)), d1 = Vector256.Create(Half(y1));
+            Vector256<sbyte> qy0 = Avx.LoadVector256((sbyte*)(y0 + 2)), qy1 = Avx.LoadVector256((sbyte*)(y1 + 2));
+            Vector256<sbyte> q = Q8_0Format.Quants(x0 + o), aq = Avx2.Sign(q, q);
+            Vector256<float> dx = Vector256.Create(Half(x0 + o));
+            a00 = Fma.MultiplyAdd(dx * d0, MulSum(aq, q, qy0), a00);
+            a01 = Fma.MultiplyAdd(dx * d1, MulSum(aq, q, qy1), a01);
+            q = Q8_0Format.Quants(x1 + o); aq = Avx2.Sign(q, q); dx = Vector256.Create(Half(x1 + o));
+            a10 = Fma.MultiplyAdd(dx * d0, MulSum(aq, q, qy0), a10);
+            a11 = Fma.MultiplyAdd(dx * d1, MulSum(aq, q, qy1), a11);
+            q = Q8_0Format.Quants(x2 + o); aq = Avx2.Sign(q, q); dx = Vector256.Create(Half(x2 + o));
+            a20 = Fma.MultiplyAdd(dx * d0, MulSum(aq, q, qy0), a20);
+            a21 = Fma.MultiplyAdd(dx * d1, MulSum(aq, q, qy1), a21);
+            q = Q8_0Format.Quants(x3 + o); aq = Avx2.Sign(q, q); dx = Vector256.Create(Half(x3 + o));
+            a30 = Fma.MultiplyAdd(dx * d0, MulSum(aq, q, qy0), a30);
+            a31 = Fma.MultiplyAdd(dx * d1, MulSum(aq, q, qy1), a31);
         }
         y[0] = Hsum(a00); y[1] = Hsum(a10); y[2] = Hsum(a20); y[3] = Hsum(a30);
         y += yStride;
