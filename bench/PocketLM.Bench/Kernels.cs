@@ -23,7 +23,7 @@ internal static unsafe class Kernels
             long matrixBytes = rowBytes * rows;
             int copies = (int)Math.Max(2, (256L << 20) / matrixBytes);
             var ms = new WeightMatrix[copies];
-            for (int c = 0; c < copies; c++) ms[c] = RandomMatrix(type, cols, rows, rng);
+            for (int c = 0; c < copies; c++) ms[c] = Packed(RandomMatrix(type, cols, rows, rng)); // as a loaded model has them
             foreach (int threads in new[] { 1, 2 })
             {
                 using var ctx = new ComputeContext(threads, cols, 8);
@@ -49,6 +49,14 @@ internal static unsafe class Kernels
     /// A <paramref name="cols"/>×<paramref name="rows"/> matrix of random weights in 64-byte-aligned native memory (free its
     /// Data with NativeMemory.AlignedFree). Random bits with small finite scales are as costly to multiply as real weights.
     /// </summary>
+    /// <summary>The matrix repacked as <c>LanguageModel.Load</c> would (Q4_0, Q4_K on AVX2), or itself.</summary>
+    internal static WeightMatrix Packed(WeightMatrix m)
+    {
+        if (!VecDotAvx2.IsSupported || !PackedWeights.CanPack(m)) return m;
+        byte* p = (byte*)NativeMemory.AlignedAlloc((nuint)PackedWeights.Bytes(m), 64);
+        return PackedWeights.Pack(m, p) ? m with { Packed = p } : m;
+    }
+
     internal static WeightMatrix RandomMatrix(GgmlType type, int cols, int rows, Random rng)
     {
         long bytes = GgmlTypeInfo.RowBytes(type, cols) * rows;

@@ -101,6 +101,10 @@ internal static unsafe class VecDotAvx2
         Vector256<float> acc = Vector256<float>.Zero;
         for (int ib = 0; ib < n / 32; ib++)
         {
+            // One stream, ~0.5 KB ahead (running into the next row, which is the next one read). 4096² matvec from
+            // DRAM, bench kernels, five runs each, 2 threads: median 16.0 GB/s with, 14.2 without (ranges 14.2–16.5 /
+            // 12.8–14.6); one thread: no difference (median 8.0). A prefetch past the end of the mapping is dropped.
+            if ((ib & 1) == 0) Sse.Prefetch0((byte*)(x + ib + 16));
             var d = Vector256.Create(Fp16.ToSingle(x[ib].D) * Fp16.ToSingle(y[ib].D));
             acc = Fma.MultiplyAdd(d, MulSumI8(Load32(x[ib].Qs), Load32(y[ib].Qs)), acc);
         }
@@ -186,6 +190,7 @@ internal static unsafe class VecDotAvx2
         Vector256<float> acc = Vector256<float>.Zero;
         for (int ib = 0; ib < n / 32; ib++)
         {
+
             var d = Vector256.Create(Fp16.ToSingle(x[ib].D) * dy[ib]);
             Vector256<int> lanes = DotU8(Q5_0Format.Unsigned((byte*)(x + ib)), Load32(y[ib].Qs)) - Avx.LoadVector256(off + 8 * ib);
             acc = Fma.MultiplyAdd(d, Avx.ConvertToVector256Single(lanes), acc);
