@@ -24,13 +24,7 @@ internal static unsafe class PrefillKernels
         foreach (var type in types)
         {
             if (cols % GgmlTypeInfo.BlockSize(type) != 0) continue;
-            var m = Kernels.RandomMatrix(type, cols, rows, rng);
-            byte* packed = null;
-            if (PackedWeights.CanPack(m))
-            {
-                packed = (byte*)NativeMemory.AlignedAlloc((nuint)PackedWeights.Bytes(m), 64);
-                if (PackedWeights.Pack(m, packed)) m = m with { Packed = packed };
-            }
+            var m = Kernels.Packed(Kernels.RandomMatrix(type, cols, rows, rng));
             foreach (int threads in new[] { 1, 2 })
             {
                 using var ctx = new ComputeContext(threads, cols, batch);
@@ -42,7 +36,8 @@ internal static unsafe class PrefillKernels
                 double macs = (double)rows * cols * batch * iters / sw.Elapsed.TotalSeconds;
                 Console.WriteLine($"{type,-5}{(m.Packed != null ? " packed" : ""),-7} threads={threads}: {macs / 1e9,6:F2} GMAC/s, {ghz * 1e9 * threads / (macs / 32),5:F2} cycles per 32 MACs per core");
             }
-            if (packed != null) NativeMemory.AlignedFree(packed);
+            if (m.Packed != null) NativeMemory.AlignedFree(m.Packed);
+            NativeMemory.AlignedFree(m.Data);
         }
         return 0;
     }
