@@ -24,7 +24,6 @@ namespace PocketLM.Tensors;
 [SkipLocalsInit]
 internal static unsafe class PackedQ4_0
 {
-    public const int Rows = 8;
     public const int GroupBlockBytes = 144;
     private const int ActBlockBytes = 34;
 
@@ -33,7 +32,7 @@ internal static unsafe class PackedQ4_0
     {
         bool ok = true;
         for (int b = 0; b < cols / 32; b++, o += GroupBlockBytes)
-            for (int r = 0; r < Rows; r++)
+            for (int r = 0; r < PackedWeights.Rows; r++)
             {
                 byte* block = rows + r * rowBytes + b * 18;
                 ushort d = *(ushort*)block;
@@ -69,7 +68,7 @@ internal static unsafe class PackedQ4_0
         AvxVnni.MultiplyWideningAndAdd(AvxVnni.MultiplyWideningAndAdd(acc, lo, Broadcast4(qy + 4 * c)), hi, Broadcast4(qy + 16 + 4 * c));
 
     /// <summary>
-    /// Eight rows (one group of <paramref name="nb"/> blocks) × one activation row: y[0..7]. The int16 sums cannot saturate:
+    /// Eight rows (one group, <paramref name="n"/> columns) × one activation row: y[0..7]. The int16 sums cannot saturate:
     /// |u·y| ≤ 15·127, and a lane adds 16 such products (30480 &lt; 32767).
     /// </summary>
     public static void Gemv(byte* group, byte* act, int n, float* y)
