@@ -54,7 +54,8 @@ internal static unsafe class Kernels
     {
         if (!VecDotAvx2.IsSupported || !PackedWeights.CanPack(m)) return m;
         byte* p = (byte*)NativeMemory.AlignedAlloc((nuint)PackedWeights.Bytes(m), 64);
-        return PackedWeights.Pack(m, p) ? m with { Packed = p } : m;
+        PackedWeights.Pack(m, p);
+        return m with { Packed = p };
     }
 
     internal static WeightMatrix RandomMatrix(GgmlType type, int cols, int rows, Random rng)

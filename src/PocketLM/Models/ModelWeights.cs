@@ -118,12 +118,8 @@ public sealed unsafe class ModelWeights : IDisposable
         if (!PackedWeights.CanPack(m)) return m;
         long bytes = PackedWeights.Bytes(m);
         var dst = (byte*)NativeMemory.AlignedAlloc((nuint)bytes, 64);
-        if (!PackedWeights.Pack(m, dst, _source, fileOffset))
-        {
-            NativeMemory.AlignedFree(dst);
-            return m;
-        }
-        _owned.Add((nint)dst);
+        _owned.Add((nint)dst); // freed with the weights, also if packing throws
+        PackedWeights.Pack(m, dst, _source, fileOffset);
         RepackedBytes += bytes;
         return m with { Packed = dst };
     }

@@ -23,14 +23,12 @@ internal static unsafe class PackedQ4K
     public const int GroupBlockBytes = 1184;
     private const int ScalesAt = 32, MinsAt = 96, QuantsAt = 160;
 
-    public static bool PackGroup(byte* rows, long rowBytes, int cols, byte* o)
+    public static void PackGroup(byte* rows, long rowBytes, int cols, byte* o)
     {
-        bool ok = true;
         for (int i = 0; i < cols / QK.K; i++, o += GroupBlockBytes)
             for (int r = 0; r < PackedWeights.Rows; r++)
             {
                 var x = (Q4KBlock*)(rows + r * rowBytes) + i;
-                ok &= PackedWeights.Finite(x->D) & PackedWeights.Finite(x->DMin);
                 ((ushort*)o)[r] = x->D;
                 ((ushort*)o)[8 + r] = x->DMin;
                 for (int j = 0; j < 8; j++)
@@ -43,7 +41,6 @@ internal static unsafe class PackedQ4K
                     for (int c = 0; c < 8; c++)
                         *(uint*)(o + QuantsAt + 256 * k + 32 * c + 4 * r) = Unsafe.ReadUnaligned<uint>(x->Qs + 32 * k + 4 * c);
             }
-        return ok;
     }
 
     /// <summary>The eight rows' Σ min·bsum for a super-block: bsum32 of sub-blocks (2k, 2k+1) as an int16 pair in every dword.</summary>

@@ -27,33 +27,22 @@ internal static unsafe class PackedQ4_0
     public const int GroupBlockBytes = 144;
     private const int ActBlockBytes = 34;
 
-    /// <summary>Packs one group of eight rows (<paramref name="rows"/>, RowBytes apart); false on an infinite or NaN scale.</summary>
-    public static bool PackGroup(byte* rows, long rowBytes, int cols, byte* o)
+    /// <summary>Packs one group of eight rows (<paramref name="rows"/>, RowBytes apart).</summary>
+    public static void PackGroup(byte* rows, long rowBytes, int cols, byte* o)
     {
-        bool ok = true;
         for (int b = 0; b < cols / 32; b++, o += GroupBlockBytes)
             for (int r = 0; r < PackedWeights.Rows; r++)
             {
                 byte* block = rows + r * rowBytes + b * 18;
-                ushort d = *(ushort*)block;
-                ok &= PackedWeights.Finite(d);
-                ((ushort*)o)[r] = d;
+                ((ushort*)o)[r] = *(ushort*)block;
                 for (int c = 0; c < 4; c++)
                     *(uint*)(o + 16 + 32 * c + 4 * r) = Unsafe.ReadUnaligned<uint>(block + 2 + 4 * c);
             }
-        return ok;
     }
 
-    /// <summary>The eight rows' scales of a group-block as floats, exactly (finite halves, subnormals included).</summary>
+    /// <summary>The eight rows' half scales at the start of a group-block as floats (exact for every half).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector256<float> Scales(byte* groupBlock)
-    {
-        Vector256<int> h = Avx2.ConvertToVector256Int32((ushort*)groupBlock);
-        // (h & 0x7FFF) << 13 is the half's exponent and mantissa in float position, 112 too small in the exponent (subnormal
-        // halves become float subnormals); multiplying by 2^112 is exact and fixes both cases.
-        Vector256<float> magnitude = Avx2.ShiftLeftLogical(h & Vector256.Create(0x7FFF), 13).AsSingle() * Vector256.Create(0x7780_0000).AsSingle(); // 2^112
-        return (magnitude.AsInt32() | Avx2.ShiftLeftLogical(h & Vector256.Create(0x8000), 16)).AsSingle();
-    }
+    internal static Vector256<float> Scales(byte* groupBlock) => Fp16.ToSingle8((ushort*)groupBlock);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector256<sbyte> Broadcast4(byte* p) => Vector256.Create(Unsafe.ReadUnaligned<int>(p)).AsSByte();

@@ -47,22 +47,19 @@ internal static unsafe class PackedWeights
         _ => throw new NotSupportedException($"{type} is not packed."),
     };
 
-    /// <summary>A finite half (infinite and NaN scales are left to the plain kernels; the vector conversion skips them).</summary>
-    public static bool Finite(ushort h) => (h & 0x7C00) != 0x7C00;
-
     /// <summary>
-    /// Writes the packed copy of <paramref name="w"/> (<see cref="Bytes"/> bytes) to <paramref name="dst"/>; false, with
-    /// nothing to use, when a scale is infinite or NaN. With <paramref name="file"/>, the rows are read from the file at
+    /// Writes the packed copy of <paramref name="w"/> (<see cref="Bytes"/> bytes) to <paramref name="dst"/>. With
+    /// <paramref name="file"/>, the rows are read from the file at
     /// <paramref name="fileOffset"/> instead of through the mapping, so the mapped pages of a repacked matrix are never
     /// touched and do not count in the process's resident memory: the packed copy replaces them rather than doubling them.
     /// </summary>
-    public static bool Pack(in WeightMatrix w, byte* dst, SafeFileHandle? file = null, long fileOffset = 0)
+    public static void Pack(in WeightMatrix w, byte* dst, SafeFileHandle? file = null, long fileOffset = 0)
     {
         if (!CanPack(w)) throw new ArgumentException($"Cannot pack a {w.Type} matrix of {w.Rows} rows.", nameof(w));
-        delegate*<byte*, long, int, byte*, bool> packGroup = w.Type == GgmlType.Q4_0 ? &PackedQ4_0.PackGroup : &PackedQ4K.PackGroup;
+        delegate*<byte*, long, int, byte*, void> packGroup = w.Type == GgmlType.Q4_0 ? &PackedQ4_0.PackGroup : &PackedQ4K.PackGroup;
         nint src = (nint)w.Data, to = (nint)dst, pack = (nint)packGroup;
         long rowBytes = w.RowBytes, groupBytes = rowBytes * Rows, outBytes = GroupBytes(w.Type, w.Cols);
-        int cols = w.Cols, groups = w.Rows / Rows, bad = 0;
+        int cols = w.Cols, groups = w.Rows / Rows;
         Parallel.For(0, groups, () => file != null ? new byte[groupBytes] : null, (g, _, buffer) =>
         {
             fixed (byte* staged = buffer)
@@ -79,10 +76,9 @@ internal static unsafe class PackedWeights
                     }
                     rows = staged;
                 }
-                if (!((delegate*<byte*, long, int, byte*, bool>)pack)(rows, rowBytes, cols, (byte*)to + g * outBytes)) bad = 1;
+                ((delegate*<byte*, long, int, byte*, void>)pack)(rows, rowBytes, cols, (byte*)to + g * outBytes);
             }
             return buffer;
         }, _ => { });
-        return bad == 0;
     }
 }
