@@ -1,3 +1,6 @@
+using PocketLM.Models;
+using PocketLM.Tensors;
+
 namespace PocketLM.Tests;
 
 /// <summary>Paths of the fixtures copied into the test output (tests/PocketLM.Tests/fixtures, see its README).</summary>
@@ -20,5 +23,15 @@ internal static class Fixtures
         string dir = Path.Combine(Path.GetTempPath(), "pocketlm-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
         return dir;
+    }
+
+    /// <summary>A random-weight model of a synthetic shape written as F32, then quantized by PocketLM (pure) into
+    /// <paramref name="dir"/>; returns the quantized file's path.</summary>
+    public static string QuantizedSyntheticModel(string dir, string shape, string type, int seed)
+    {
+        string f32 = Path.Combine(dir, $"{shape}-{seed}-F32.gguf"), q = Path.Combine(dir, $"{shape}-{seed}-{type}.gguf");
+        SyntheticModel.Write(SyntheticShape.Find(shape)!, f32, new SyntheticOptions { WeightType = GgmlType.F32, Seed = (ulong)seed });
+        ModelQuantizer.Quantize(f32, q, QuantFileType.Find(type)!, new QuantizeOptions { Pure = true, Threads = 2 });
+        return q;
     }
 }

@@ -43,9 +43,7 @@ public sealed class SimdOffTests : IDisposable
     public void QuantizedModelGivesTheSameTextWithAvx2Off(string type)
     {
         if (!VecDotAvx2.IsSupported) return; // nothing to switch off
-        string f32 = Path.Combine(_dir, "m-F32.gguf"), q = Path.Combine(_dir, $"m-{type}.gguf");
-        SyntheticModel.Write(SyntheticShape.Find("qwen2-gqa-untied")!, f32, new SyntheticOptions { WeightType = GgmlType.F32, Seed = 11 });
-        ModelQuantizer.Quantize(f32, q, QuantFileType.Find(type)!, new QuantizeOptions { Pure = true, Threads = 2 });
+        string q = Fixtures.QuantizedSyntheticModel(_dir, "qwen2-gqa-untied", type, 11);
         AssertSameGreedy("run", q, "-p", "Once upon a time there was", "-n", "24", "--temp", "0", "-t", "2");
     }
 }

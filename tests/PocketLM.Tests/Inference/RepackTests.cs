@@ -17,15 +17,6 @@ public sealed class RepackTests : IDisposable
         catch (IOException) { }
     }
 
-    private string Q4_0Model()
-    {
-        string f32 = Path.Combine(_dir, "m-F32.gguf"), q4 = Path.Combine(_dir, "m-Q4_0.gguf");
-        var shape = SyntheticShape.Find("qwen2-gqa-untied")!;
-        SyntheticModel.Write(shape, f32, new SyntheticOptions { WeightType = GgmlType.F32, Seed = 3 });
-        ModelQuantizer.Quantize(f32, q4, QuantFileType.Q4_0, new QuantizeOptions { Pure = true, Threads = 2 });
-        return q4;
-    }
-
     private static float[] Logits(LanguageModel model, int[] prompt)
     {
         using var s = model.CreateSession(new SessionOptions { ContextSize = 64, Threads = 2 });
@@ -37,7 +28,7 @@ public sealed class RepackTests : IDisposable
     [Fact]
     public void FileReadMemoryAndUnpackedLoadsAgree()
     {
-        string path = Q4_0Model();
+        string path = Fixtures.QuantizedSyntheticModel(_dir, "qwen2-gqa-untied", "Q4_0", 3);
         int[] prompt = [1, 5, 9, 200, 31, 77, 4, 12, 150];
         using var fromFile = LanguageModel.Load(path);
         using var fromMemory = LanguageModel.FromFile(GgufFile.FromBytes(File.ReadAllBytes(path), "in-memory"));
