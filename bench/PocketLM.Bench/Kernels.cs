@@ -76,16 +76,7 @@ internal static unsafe class Kernels
     internal static void FixScales(GgmlType type, byte* w, long bytes)
     {
         int bb = GgmlTypeInfo.BlockBytes(type);
-        int[] halves = type switch
-        {
-            GgmlType.Q4_0 or GgmlType.Q5_0 or GgmlType.Q8_0 => [0],
-            GgmlType.Q4_1 or GgmlType.Q5_1 or GgmlType.Q4_K or GgmlType.Q5_K => [0, 2],
-            GgmlType.Q2_K => [80, 82],
-            GgmlType.Q3_K => [108],
-            GgmlType.Q6_K => [208],
-            GgmlType.F16 => [0],
-            _ => [],
-        };
+        int[] halves = type == GgmlType.F16 ? [0] : BlockLayout.HalfScaleOffsets(type);
         ushort h = BitConverter.HalfToUInt16Bits((Half)0.01f);
         for (long b = 0; b < bytes; b += bb)
             foreach (int o in halves) *(ushort*)(w + b + o) = h;

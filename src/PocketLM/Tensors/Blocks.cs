@@ -12,6 +12,20 @@ internal static class QK
     public const int K = 256;      // k-quants and Q8_K
 }
 
+internal static class BlockLayout
+{
+    /// <summary>Byte offsets of the half-precision scale fields (d, and m or dmin) within one block of a quantized weight type.</summary>
+    public static int[] HalfScaleOffsets(GgmlType type) => type switch
+    {
+        GgmlType.Q4_0 or GgmlType.Q5_0 or GgmlType.Q8_0 => [0],
+        GgmlType.Q4_1 or GgmlType.Q5_1 or GgmlType.Q4_K or GgmlType.Q5_K => [0, 2],
+        GgmlType.Q2_K => [80, 82],
+        GgmlType.Q3_K => [108],
+        GgmlType.Q6_K => [208],
+        _ => [],
+    };
+}
+
 /// <summary>Q4_0: x = (q − 8)·d; low nibbles hold elements 0–15, high nibbles 16–31.</summary>
 [StructLayout(LayoutKind.Sequential, Pack = 1)]
 internal unsafe struct Q4_0Block { public ushort D; public fixed byte Qs[16]; }

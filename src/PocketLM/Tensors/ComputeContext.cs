@@ -25,7 +25,7 @@ public sealed unsafe class ComputeContext : IDisposable
     public WorkerPool Pool { get; }
     /// <summary>Use the SIMD kernels (default where the CPU has them); false runs the scalar references, e.g. in tests.
     /// Per context, so that switching it affects no other session.</summary>
-    public bool Simd { get; init; } = VecDotAvx2.IsSupported;
+    public bool Simd { get; init; } = VecDotAvx2.IsSupported || VecDotNeon.IsSupported;
     public int MaxCols { get; }
     public int MaxBatch { get; }
     internal long ActivationRowCapacity { get; }

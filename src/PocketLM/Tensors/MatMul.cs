@@ -20,9 +20,9 @@ public static unsafe class MatMul
 
     internal static delegate*<byte*, byte*, int, float> Kernel(GgmlType type, bool simd)
     {
-        if (simd && VecDotAvx2.IsSupported)
+        if (simd)
         {
-            var k = VecDotAvx2.For(type);
+            var k = VecDotAvx2.IsSupported ? VecDotAvx2.For(type) : VecDotNeon.IsSupported ? VecDotNeon.For(type) : null;
             if (k != null) return k;
         }
         return VecDotScalar.For(type);

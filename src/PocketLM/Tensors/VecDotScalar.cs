@@ -229,7 +229,7 @@ internal static unsafe class VecDotScalar
 
     /// <summary>Scales (0–7) and mins (8–15) of a Q4_K/Q5_K block, as ggml's utmp shuffle lays them out.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ScalesAndMins(byte* packed, int* sm)
+    internal static void ScalesAndMins(byte* packed, int* sm)
     {
         for (int j = 0; j < 8; j++)
         {
@@ -240,7 +240,7 @@ internal static unsafe class VecDotScalar
 
     /// <summary>Σ min·bsum of a Q4_K/Q5_K block, in the four lanes of ggml's hadd/madd (lane k: sub-blocks 2k, 2k+1).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int MinLane(int* sm, short* bsums, int k) =>
+    internal static int MinLane(int* sm, short* bsums, int k) =>
         sm[8 + 2 * k] * (bsums[4 * k] + bsums[4 * k + 1]) + sm[8 + 2 * k + 1] * (bsums[4 * k + 2] + bsums[4 * k + 3]);
 
     /// <summary>

@@ -1,0 +1,403 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
+
+namespace PocketLM.Tensors;
+
+/// <summary>
+/// ARM64 NEON dot kernels (SDOT where the CPU has the dot-product extension). They keep the eight-lane structure of
+/// <see cref="VecDotScalar"/> in two 128-bit halves — lanes 0–3 from elements 0–15 of a 32-element group, lanes 4–7 from
+/// 16–31 — with the same integer lane sums, the same fused float steps and the same reduction order, so an ARM64 machine
+/// computes the bits an x86 one does (and llama.cpp's AVX2 build does). Callers must check <see cref="IsSupported"/>.
+/// </summary>
+[SkipLocalsInit]
+internal static unsafe class VecDotNeon
+{
+    public static bool IsSupported => AdvSimd.Arm64.IsSupported;
+
+    /// <summary>The NEON kernel for a weight type, or null where only the scalar one exists.</summary>
+    public static delegate*<byte*, byte*, int, float> For(GgmlType weight) => weight switch
+    {
+        GgmlType.F32 => &F32, GgmlType.F16 => &F16, GgmlType.BF16 => &BF16,
+        GgmlType.Q8_0 => &Q8_0, GgmlType.Q4_0 => &Q4_0, GgmlType.Q4_1 => &Q4_1, GgmlType.Q5_0 => &Q5_0, GgmlType.Q5_1 => &Q5_1,
+        GgmlType.Q2_K => &Q2K, GgmlType.Q3_K => &Q3K, GgmlType.Q4_K => &Q4K, GgmlType.Q5_K => &Q5K, GgmlType.Q6_K => &Q6K,
+        _ => null,
+    };
+
+    // ---- helpers ----
+
+    /// <summary>Lane k: Σ a[4k..4k+3]·b[4k..4k+3] — one SDOT, or (without the dot-product extension) widening products
+    /// summed pairwise twice, which gives the same exact integers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector128<int> Dot4(Vector128<sbyte> a, Vector128<sbyte> b)
+    {
+        if (Dp.IsSupported) return Dp.DotProduct(Vector128<int>.Zero, a, b);
+        Vector128<short> lo = AdvSimd.MultiplyWideningLower(a.GetLower(), b.GetLower());
+        Vector128<short> hi = AdvSimd.MultiplyWideningUpper(a, b);
+        return AdvSimd.Arm64.AddPairwise(AdvSimd.AddPairwiseWidening(lo), AdvSimd.AddPairwiseWidening(hi));
+    }
+
+    /// <summary>acc + d·lanes, fused, lane by lane (the scalar reference's MathF.FusedMultiplyAdd(d, lane, acc)).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Fma(Vector128<float> acc, Vector128<int> lanes, float d) =>
+        AdvSimd.FusedMultiplyAdd(acc, AdvSimd.ConvertToSingle(lanes), Vector128.Create(d));
+
+    /// <summary>ggml's hsum_float_8 over lanes 0–3 (<paramref name="lo"/>) and 4–7 (<paramref name="hi"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Hsum8(Vector128<float> lo, Vector128<float> hi)
+    {
+        Vector128<float> r = hi + lo;
+        return (r.GetElement(0) + r.GetElement(2)) + (r.GetElement(1) + r.GetElement(3));
+    }
+
+    private static readonly Vector128<byte> BitMask = Vector128.Create(0x8040201008040201UL).AsByte();
+
+    /// <summary>Bits 16·half .. 16·half+15 of <paramref name="bits"/> → 16 bytes of 0xFF (set) or 0x00.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> BitsToBytes(uint bits, int half)
+    {
+        Vector128<byte> b = Vector128.Create(bits >> (16 * half)).AsByte();
+        Vector128<byte> spread = Vector128.Shuffle(b, Vector128.Create((byte)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1));
+        return Vector128.Equals(spread & BitMask, BitMask);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<sbyte> Low(Vector128<byte> q) => (q & Vector128.Create((byte)0xF)).AsSByte();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<sbyte> High(Vector128<byte> q) => Vector128.ShiftRightLogical(q, 4).AsSByte();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> Load(byte* p) => Vector128.Load(p);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<sbyte> Load(sbyte* p) => Vector128.Load(p);
+
+    /// <summary>Four halves to floats: the exact bit trick of <see cref="Fp16.ToSingle8"/> in 128 bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector128<float> HalfToSingle4(ushort* p)
+    {
+        Vector128<int> h = AdvSimd.ZeroExtendWideningLower(Vector64.Load(p)).AsInt32();
+        Vector128<int> em = Vector128.ShiftLeft(h & Vector128.Create(0x7fff), 13);
+        Vector128<float> f = em.AsSingle() * Vector128.Create(BitConverter.Int32BitsToSingle(0x77800000));
+        Vector128<float> infNan = Vector128.Equals(h & Vector128.Create(0x7c00), Vector128.Create(0x7c00)).AsSingle();
+        f = Vector128.ConditionalSelect(infNan, (em | Vector128.Create(0x7f800000)).AsSingle(), f);
+        return f | Vector128.ShiftLeft(h & Vector128.Create(0x8000), 16).AsSingle();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Bf16ToSingle4(ushort* p) =>
+        Vector128.ShiftLeft(AdvSimd.ZeroExtendWideningLower(Vector64.Load(p)), 16).AsSingle();
+
+    // ---- 32-element formats against Q8_0 / Q8_1 ----
+
+    public static float Q8_0(byte* vx, byte* vy, int n)
+    {
+        var x = (Q8_0Block*)vx; var y = (Q8_0Block*)vy;
+        Vector128<float> lo = default, hi = default;
+        for (int ib = 0; ib < n / 32; ib++)
+        {
+            float d = Fp16.ToSingle(x[ib].D) * Fp16.ToSingle(y[ib].D);
+            sbyte* xq = x[ib].Qs, yq = y[ib].Qs;
+            lo = Fma(lo, Dot4(Load(xq), Load(yq)), d);
+            hi = Fma(hi, Dot4(Load(xq + 16), Load(yq + 16)), d);
+        }
+        return Hsum8(lo, hi);
+    }
+
+    public static float Q4_0(byte* vx, byte* vy, int n)
+    {
+        var x = (Q4_0Block*)vx; var y = (Q8_0Block*)vy;
+        Vector128<float> lo = default, hi = default;
+        var eight = Vector128.Create((sbyte)8);
+        for (int ib = 0; ib < n / 32; ib++)
+        {
+            float d = Fp16.ToSingle(x[ib].D) * Fp16.ToSingle(y[ib].D);
+            Vector128<byte> q = Load(x[ib].Qs);
+            sbyte* yq = y[ib].Qs;
+            lo = Fma(lo, Dot4(Low(q) - eight, Load(yq)), d);
+            hi = Fma(hi, Dot4(High(q) - eight, Load(yq + 16)), d);
+        }
+        return Hsum8(lo, hi);
+    }
+
+    public static float Q5_0(byte* vx, byte* vy, int n)
+    {
+        var x = (Q5_0Block*)vx; var y = (Q8_0Block*)vy;
+        Vector128<float> lo = default, hi = default;
+        var sixteen = Vector128.Create((sbyte)16);
+        for (int ib = 0; ib < n / 32; ib++)
+        {
+            float d = Fp16.ToSingle(x[ib].D) * Fp16.ToSingle(y[ib].D);
+            uint qh = Unsafe.ReadUnaligned<uint>(x[ib].Qh);
+            Vector128<byte> q = Load(x[ib].Qs);
+            Vector128<sbyte> h0 = (BitsToBytes(qh, 0) & Vector128.Create((byte)16)).AsSByte();
+            Vector128<sbyte> h1 = (BitsToBytes(qh, 1) & Vector128.Create((byte)16)).AsSByte();
+            sbyte* yq = y[ib].Qs;
+            lo = Fma(lo, Dot4((Low(q) | h0) - sixteen, Load(yq)), d);
+            hi = Fma(hi, Dot4((High(q) | h1) - sixteen, Load(yq + 16)), d);
+        }
+        return Hsum8(lo, hi);
+    }
+
+    public static float Q4_1(byte* vx, byte* vy, int n)
+    {
+        var x = (Q4_1Block*)vx; var y = (Q8_1Block*)vy;
+        Vector128<float> lo = default, hi = default;
+        float summs = 0;
+        for (int ib = 0; ib < n / 32; ib++)
+        {
+            float d = Fp16.ToSingle(x[ib].D) * Fp16.ToSingle(y[ib].D);
+            summs = MathF.FusedMultiplyAdd(Fp16.ToSingle(x[ib].M), Fp16.ToSingle(y[ib].S), summs);
+            Vector128<byte> q = Load(x[ib].Qs);
+            sbyte* yq = y[ib].Qs;
+            lo = Fma(lo, Dot4(Low(q), Load(yq)), d);
+            hi = Fma(hi, Dot4(High(q), Load(yq + 16)), d);
+        }
+        return Hsum8(lo, hi) + summs;
+    }
+
+    public static float Q5_1(byte* vx, byte* vy, int n)
+    {
+        var x = (Q5_1Block*)vx; var y = (Q8_1Block*)vy;
+        Vector128<float> lo = default, hi = default;
+        float summs = 0;
+        for (int ib = 0; ib < n / 32; ib++)
+        {
+            float d = Fp16.ToSingle(x[ib].D) * Fp16.ToSingle(y[ib].D);
+            summs = MathF.FusedMultiplyAdd(Fp16.ToSingle(x[ib].M), Fp16.ToSingle(y[ib].S), summs);
+            uint qh = Unsafe.ReadUnaligned<uint>(x[ib].Qh);
+            Vector128<byte> q = Load(x[ib].Qs);
+            Vector128<sbyte> h0 = (BitsToBytes(qh, 0) & Vector128.Create((byte)16)).AsSByte();
+            Vector128<sbyte> h1 = (BitsToBytes(qh, 1) & Vector128.Create((byte)16)).AsSByte();
+            sbyte* yq = y[ib].Qs;
+            lo = Fma(lo, Dot4(Low(q) | h0, Load(yq)), d);
+            hi = Fma(hi, Dot4(High(q) | h1, Load(yq + 16)), d);
+        }
+        return Hsum8(lo, hi) + summs;
+    }
+
+    // ---- k-quants against Q8_K (lanes as in VecDotScalar: lane k of a 32-element group holds elements 4k..4k+3) ----
+
+    public static float Q2K(byte* vx, byte* vy, int n)
+    {
+        var x = (Q2KBlock*)vx; var y = (Q8KBlock*)vy;
+        Vector128<float> lo = default, hi = default;
+        int* prod = stackalloc int[8];
+        var three = Vector128.Create((byte)3);
+        for (int i = 0; i < n / QK.K; i++)
+        {
+            float d = y[i].D * Fp16.ToSingle(x[i].D);
+            float dmin = -y[i].D * Fp16.ToSingle(x[i].DMin);
+            byte* sc = x[i].Scales;
+            short* bsums = y[i].BSums;
+            for (int k = 0; k < 8; k++) prod[k] = (sc[2 * k] >> 4) * bsums[2 * k] + (sc[2 * k + 1] >> 4) * bsums[2 * k + 1];
+            lo = Fma(lo, Vector128.Load(prod), dmin);
+            hi = Fma(hi, Vector128.Load(prod + 4), dmin);
+            Vector128<int> laneLo = default, laneHi = default;
+            for (int c = 0; c < 2; c++)
+            {
+                Vector128<byte> q0 = Load(x[i].Qs + 32 * c), q1 = Load(x[i].Qs + 32 * c + 16);
+                for (int sh = 0; sh < 4; sh++)
+                {
+                    sbyte* q8 = y[i].Qs + 128 * c + 32 * sh;
+                    int s = 8 * c + 2 * sh;
+                    laneLo += Dot4((Vector128.ShiftRightLogical(q0, 2 * sh) & three).AsSByte(), Load(q8)) * (sc[s] & 0xF);
+                    laneHi += Dot4((Vector128.ShiftRightLogical(q1, 2 * sh) & three).AsSByte(), Load(q8 + 16)) * (sc[s + 1] & 0xF);
+                }
+            }
+            lo = Fma(lo, laneLo, d);
+            hi = Fma(hi, laneHi, d);
+        }
+        return Hsum8(lo, hi);
+    }
+
+    public static float Q3K(byte* vx, byte* vy, int n)
+    {
+        var x = (Q3KBlock*)vx; var y = (Q8KBlock*)vy;
+        Vector128<float> lo = default, hi = default;
+        sbyte* scales = stackalloc sbyte[16];
+        var three = Vector128.Create((byte)3);
+        var one = Vector128.Create((byte)1);
+        var four = Vector128.Create((sbyte)4);
+        for (int i = 0; i < n / QK.K; i++)
+        {
+            float d = y[i].D * Fp16.ToSingle(x[i].D);
+            Dequantize.UnpackQ3KScales(x[i].Scales, scales);
+            Vector128<byte> m0 = Load(x[i].HMask), m1 = Load(x[i].HMask + 16);
+            Vector128<int> laneLo = default, laneHi = default;
+            for (int c = 0; c < 2; c++)
+            {
+                Vector128<byte> q0 = Load(x[i].Qs + 32 * c), q1 = Load(x[i].Qs + 32 * c + 16);
+                for (int sh = 0; sh < 4; sh++)
+                {
+                    sbyte* q8 = y[i].Qs + 128 * c + 32 * sh;
+                    int bit = 4 * c + sh, s = 8 * c + 2 * sh;
+                    // q − 4 where the high bit is clear: (q | bit·4) − 4
+                    Vector128<sbyte> v0 = ((Vector128.ShiftRightLogical(q0, 2 * sh) & three)
+                                           | Vector128.ShiftLeft(Vector128.ShiftRightLogical(m0, bit) & one, 2)).AsSByte() - four;
+                    Vector128<sbyte> v1 = ((Vector128.ShiftRightLogical(q1, 2 * sh) & three)
+                                           | Vector128.ShiftLeft(Vector128.ShiftRightLogical(m1, bit) & one, 2)).AsSByte() - four;
+                    laneLo += Dot4(v0, Load(q8)) * scales[s];
+                    laneHi += Dot4(v1, Load(q8 + 16)) * scales[s + 1];
+                }
+            }
+            lo = Fma(lo, laneLo, d);
+            hi = Fma(hi, laneHi, d);
+        }
+        return Hsum8(lo, hi);
+    }
+
+    public static float Q4K(byte* vx, byte* vy, int n)
+    {
+        var x = (Q4KBlock*)vx; var y = (Q8KBlock*)vy;
+        Vector128<float> lo = default, hi = default, accm = default;
+        int* sm = stackalloc int[16];
+        int* mins = stackalloc int[4];
+        for (int i = 0; i < n / QK.K; i++)
+        {
+            float d = y[i].D * Fp16.ToSingle(x[i].D);
+            float dmin = -y[i].D * Fp16.ToSingle(x[i].DMin);
+            VecDotScalar.ScalesAndMins(x[i].Scales, sm);
+            for (int k = 0; k < 4; k++) mins[k] = VecDotScalar.MinLane(sm, y[i].BSums, k);
+            accm = Fma(accm, Vector128.Load(mins), dmin);
+            Vector128<int> laneLo = default, laneHi = default;
+            for (int j = 0; j < 4; j++)
+            {
+                byte* q4 = x[i].Qs + 32 * j;
+                sbyte* q8 = y[i].Qs + 64 * j;
+                Vector128<byte> q0 = Load(q4), q1 = Load(q4 + 16);
+                laneLo += Dot4(Low(q0), Load(q8)) * sm[2 * j] + Dot4(High(q0), Load(q8 + 32)) * sm[2 * j + 1];
+                laneHi += Dot4(Low(q1), Load(q8 + 16)) * sm[2 * j] + Dot4(High(q1), Load(q8 + 48)) * sm[2 * j + 1];
+            }
+            lo = Fma(lo, laneLo, d);
+            hi = Fma(hi, laneHi, d);
+        }
+        return Hsum8(lo, hi) + ((accm.GetElement(0) + accm.GetElement(2)) + (accm.GetElement(1) + accm.GetElement(3)));
+    }
+
+    public static float Q5K(byte* vx, byte* vy, int n)
+    {
+        var x = (Q5KBlock*)vx; var y = (Q8KBlock*)vy;
+        Vector128<float> lo = default, hi = default;
+        int* sm = stackalloc int[16];
+        float summs = 0;
+        var one = Vector128.Create((byte)1);
+        for (int i = 0; i < n / QK.K; i++)
+        {
+            float d = y[i].D * Fp16.ToSingle(x[i].D);
+            float dmin = -y[i].D * Fp16.ToSingle(x[i].DMin);
+            VecDotScalar.ScalesAndMins(x[i].Scales, sm);
+            int mins = 0;
+            for (int k = 0; k < 4; k++) mins += VecDotScalar.MinLane(sm, y[i].BSums, k);
+            summs = MathF.FusedMultiplyAdd(dmin, mins, summs);
+            Vector128<byte> h0 = Load(x[i].Qh), h1 = Load(x[i].Qh + 16);
+            Vector128<int> laneLo = default, laneHi = default;
+            for (int j = 0; j < 4; j++)
+            {
+                byte* q5 = x[i].Qs + 32 * j;
+                sbyte* q8 = y[i].Qs + 64 * j;
+                Vector128<byte> q0 = Load(q5), q1 = Load(q5 + 16);
+                Vector128<sbyte> l0 = Low(q0) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h0, 2 * j) & one, 4).AsSByte();
+                Vector128<sbyte> u0 = High(q0) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h0, 2 * j + 1) & one, 4).AsSByte();
+                Vector128<sbyte> l1 = Low(q1) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h1, 2 * j) & one, 4).AsSByte();
+                Vector128<sbyte> u1 = High(q1) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h1, 2 * j + 1) & one, 4).AsSByte();
+                laneLo += Dot4(l0, Load(q8)) * sm[2 * j] + Dot4(u0, Load(q8 + 32)) * sm[2 * j + 1];
+                laneHi += Dot4(l1, Load(q8 + 16)) * sm[2 * j] + Dot4(u1, Load(q8 + 48)) * sm[2 * j + 1];
+            }
+            lo = Fma(lo, laneLo, d);
+            hi = Fma(hi, laneHi, d);
+        }
+        return Hsum8(lo, hi) + summs;
+    }
+
+    public static float Q6K(byte* vx, byte* vy, int n)
+    {
+        var x = (Q6KBlock*)vx; var y = (Q8KBlock*)vy;
+        Vector128<float> lo = default, hi = default;
+        int* offset = stackalloc int[8];
+        var nibble = Vector128.Create((byte)0xF);
+        var three = Vector128.Create((byte)3);
+        for (int i = 0; i < n / QK.K; i++)
+        {
+            float d = y[i].D * Fp16.ToSingle(x[i].D);
+            sbyte* scl = x[i].Scales;
+            short* bsums = y[i].BSums;
+            // The −32 offset through bsums, in the lanes llama.cpp's AVX2 kernel puts it (see VecDotScalar.Q6K).
+            for (int k = 0; k < 8; k++) offset[k] = -32 * (bsums[2 * k] * scl[2 * k] + bsums[2 * k + 1] * scl[2 * k + 1]);
+            Vector128<int> laneLo = Vector128.Load(offset), laneHi = Vector128.Load(offset + 4);
+            for (int c = 0; c < 2; c++)
+            {
+                byte* ql = x[i].Ql + 64 * c;
+                byte* qh = x[i].Qh + 32 * c;
+                sbyte* sc = scl + 8 * c;
+                Vector128<byte> h0 = Load(qh), h1 = Load(qh + 16);
+                for (int p = 0; p < 4; p++)
+                {
+                    byte* lowSrc = ql + ((p & 1) != 0 ? 32 : 0);
+                    int lowShift = p >= 2 ? 4 : 0;
+                    sbyte* q8 = y[i].Qs + 128 * c + 32 * p;
+                    Vector128<sbyte> v0 = ((Vector128.ShiftRightLogical(Load(lowSrc), lowShift) & nibble)
+                                           | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h0, 2 * p) & three, 4)).AsSByte();
+                    Vector128<sbyte> v1 = ((Vector128.ShiftRightLogical(Load(lowSrc + 16), lowShift) & nibble)
+                                           | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h1, 2 * p) & three, 4)).AsSByte();
+                    laneLo += Dot4(v0, Load(q8)) * sc[2 * p];
+                    laneHi += Dot4(v1, Load(q8 + 16)) * sc[2 * p + 1];
+                }
+            }
+            lo = Fma(lo, laneLo, d);
+            hi = Fma(hi, laneHi, d);
+        }
+        return Hsum8(lo, hi);
+    }
+
+    // ---- float formats: 32 accumulators as eight vectors (s[4m..4m+3] in a[m]), VecDotScalar's reductions ----
+
+    private interface IFloatFormat
+    {
+        static abstract Vector128<float> Load4(byte* p, int i);
+        static abstract float Load1(byte* p, int i);
+    }
+
+    private struct F32Format : IFloatFormat
+    {
+        public static Vector128<float> Load4(byte* p, int i) => Vector128.Load((float*)p + i);
+        public static float Load1(byte* p, int i) => ((float*)p)[i];
+    }
+
+    private struct F16Format : IFloatFormat
+    {
+        public static Vector128<float> Load4(byte* p, int i) => HalfToSingle4((ushort*)p + i);
+        public static float Load1(byte* p, int i) => Fp16.ToSingle(((ushort*)p)[i]);
+    }
+
+    private struct Bf16Format : IFloatFormat
+    {
+        public static Vector128<float> Load4(byte* p, int i) => Bf16ToSingle4((ushort*)p + i);
+        public static float Load1(byte* p, int i) => Fp16.Bf16ToSingle(((ushort*)p)[i]);
+    }
+
+    /// <summary>ggml_vec_dot_f32/f16/bf16's structure: 32 accumulators over steps of 32, folded to eight, reduced
+    /// (F32/F16: (0+4)+(1+5) + (2+6)+(3+7) pairwise; BF16: hsum_float_8), the tail added in double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float FloatDot<T>(byte* x, byte* y, int n, bool hsum8) where T : IFloatFormat
+    {
+        Vector128<float>* a = stackalloc Vector128<float>[8];
+        for (int m = 0; m < 8; m++) a[m] = default;
+        int np = n & ~31;
+        for (int i = 0; i < np; i += 32)
+            for (int m = 0; m < 8; m++)
+                a[m] = AdvSimd.FusedMultiplyAdd(a[m], T.Load4(x, i + 4 * m), T.Load4(y, i + 4 * m));
+        Vector128<float> vlo = (a[0] + a[4]) + (a[2] + a[6]), vhi = (a[1] + a[5]) + (a[3] + a[7]);
+        Vector128<float> t = vlo + vhi;
+        double sum = hsum8 ? Hsum8(vlo, vhi) : (t.GetElement(0) + t.GetElement(1)) + (t.GetElement(2) + t.GetElement(3));
+        for (int i = np; i < n; i++) sum += T.Load1(x, i) * T.Load1(y, i);
+        return (float)sum;
+    }
+
+    public static float F32(byte* vx, byte* vy, int n) => FloatDot<F32Format>(vx, vy, n, hsum8: false);
+
+    public static float F16(byte* vx, byte* vy, int n) => FloatDot<F16Format>(vx, vy, n, hsum8: false);
+
+    public static float BF16(byte* vx, byte* vy, int n) => FloatDot<Bf16Format>(vx, vy, n, hsum8: true);
+}
