@@ -73,14 +73,15 @@ unsafe
         Console.WriteLine($"{(bad == 0 ? "ok  " : "FAIL")} {type,-5} dot: {checks - bad}/{checks} bit-exact");
     }
 
-    if (VecDotNeon.IsSupported)
+    // Half conversions in 128 bits (what ARM64's attention and F16 kernels use): every half to float, and floats
+    // (specials, random bit patterns, rounding ties) to half.
     {
         int bad = 0;
         ushort* h = stackalloc ushort[4];
         for (int i = 0; i < 65536; i += 4)
         {
             for (int k = 0; k < 4; k++) h[k] = (ushort)(i + k);
-            var f = VecDotNeon.HalfToSingle4(h);
+            var f = Fp16.ToSingle4(h);
             for (int k = 0; k < 4; k++)
             {
                 float want = Fp16.ToSingle(h[k]), got = f.GetElement(k);
@@ -88,8 +89,44 @@ unsafe
                     if (bad++ < 3) Console.WriteLine($"FAIL half 0x{h[k]:x4}: {got:R}, expected {want:R}");
             }
         }
+        var rng = new Random(3);
+        float* x = stackalloc float[4];
+        float[] specials = [0f, -0f, 65504f, 65520f, 1e6f, float.PositiveInfinity, float.NegativeInfinity, 6.1e-5f, 5.96e-8f, 2.98e-8f, 1.00048828125f, 1.00146484375f];
+        for (int i = 0; i < 400000; i++)
+        {
+            for (int k = 0; k < 4; k++)
+            {
+                float v = i < specials.Length ? specials[i] : BitConverter.Int32BitsToSingle(rng.Next() | (rng.Next(2) << 31));
+                x[k] = float.IsNaN(v) ? 1.5f : k == 1 ? (float)(rng.NextDouble() * 8 - 4) : v;
+            }
+            Fp16.FromSingle4(Vector128.Load(x), h);
+            for (int k = 0; k < 4; k++)
+                if (h[k] != Fp16.FromSingle(x[k]) && bad++ < 6) Console.WriteLine($"FAIL float {x[k]:R} → half 0x{h[k]:x4}, expected 0x{Fp16.FromSingle(x[k]):x4}");
+        }
         failures += bad;
-        Console.WriteLine($"{(bad == 0 ? "ok  " : "FAIL")} half→float: all 65536 halves {(bad == 0 ? "exact" : $"{bad} wrong")}");
+        Console.WriteLine($"{(bad == 0 ? "ok  " : "FAIL")} half conversions: all 65536 halves, 1.6M floats {(bad == 0 ? "exact" : $"{bad} wrong")}");
+    }
+
+    // Attention over an F16 cache (F16 dots, the F16 accumulator's scale and multiply-add) against its scalar path.
+    foreach (var (hd, len) in new[] { (64, 40), (128, 300), (40, 17) })
+    {
+        var rng = new Random(hd + len);
+        ushort[] q = new ushort[hd], k = new ushort[hd * len], v = new ushort[hd * len];
+        foreach (var a in new[] { q, k, v })
+            for (int i = 0; i < a.Length; i++) a[i] = Fp16.FromSingle((float)(rng.NextDouble() * 2 - 1));
+        float[] outSimd = new float[hd], outScalar = new float[hd];
+        ushort[] acc1 = new ushort[hd], acc2 = new ushort[hd];
+        fixed (ushort* pq = q, pk = k, pv = v, a1 = acc1, a2 = acc2)
+        fixed (float* o1 = outSimd, o2 = outScalar)
+        {
+            Attention.F16Online(pq, pk, pv, len, hd, hd, 0.3f, o1, a1, simd: true);
+            Attention.F16Online(pq, pk, pv, len, hd, hd, 0.3f, o2, a2, simd: false);
+        }
+        int bad = 0;
+        for (int i = 0; i < hd; i++)
+            if (BitConverter.SingleToInt32Bits(outSimd[i]) != BitConverter.SingleToInt32Bits(outScalar[i])) bad++;
+        failures += bad;
+        Console.WriteLine($"{(bad == 0 ? "ok  " : "FAIL")} attention F16 head {hd}, {len} keys: {hd - bad}/{hd} bit-exact");
     }
 
     // Whole products through the pool (row chunks, grouped activations, batches) against the single-threaded reference.

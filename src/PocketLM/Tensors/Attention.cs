@@ -79,6 +79,11 @@ public static unsafe class Attention
             var vv = Vector256.Create(v);
             for (; i + 8 <= n; i += 8) Fp16.FromSingle8(Fp16.ToSingle8(y + i) * vv, y + i);
         }
+        else if (simd && VecDotNeon.IsSupported)
+        {
+            var vv = Vector128.Create(v);
+            for (; i + 4 <= n; i += 4) Fp16.FromSingle4(Fp16.ToSingle4(y + i) * vv, y + i);
+        }
         for (; i < n; i++) y[i] = Fp16.FromSingle(Fp16.ToSingle(y[i]) * v);
     }
 
@@ -93,6 +98,12 @@ public static unsafe class Attention
             for (; i + 8 <= n; i += 8)
                 Fp16.FromSingle8(System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(Fp16.ToSingle8(x + i), vv, Fp16.ToSingle8(y + i)), y + i);
         }
+        else if (simd && VecDotNeon.IsSupported)
+        {
+            var vv = Vector128.Create(v);
+            for (; i + 4 <= n; i += 4)
+                Fp16.FromSingle4(System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(Fp16.ToSingle4(y + i), Fp16.ToSingle4(x + i), vv), y + i);
+        }
         for (; i < n; i++) y[i] = Fp16.FromSingle(MathF.FusedMultiplyAdd(Fp16.ToSingle(x[i]), v, Fp16.ToSingle(y[i])));
     }
 
@@ -102,6 +113,8 @@ public static unsafe class Attention
         int i = 0;
         if (simd && VecDotAvx2.IsSupported)
             for (; i + 8 <= n; i += 8) Fp16.FromSingle8(Vector256.Load(x + i), y + i);
+        else if (simd && VecDotNeon.IsSupported)
+            for (; i + 4 <= n; i += 4) Fp16.FromSingle4(Vector128.Load(x + i), y + i);
         for (; i < n; i++) y[i] = Fp16.FromSingle(x[i]);
     }
 }

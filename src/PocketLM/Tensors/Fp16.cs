@@ -77,4 +77,38 @@ internal static unsafe class Fp16
         Vector256<ulong> ordered = Avx2.Permute4x64(packed.AsUInt64(), 0b11_01_10_00);
         Sse2.Store(dst, ordered.GetLower().AsUInt16());
     }
+
+    // 128-bit forms with the portable Vector128 API (NEON on ARM64, SSE on x86-64), the same bit tricks as the 256-bit ones.
+
+    /// <summary>Four halves to floats, exact (as <see cref="ToSingle8"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> ToSingle4(ushort* p)
+    {
+        Vector128<int> h = Vector128.WidenLower(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(p)).AsUInt16()).AsInt32();
+        Vector128<int> em = Vector128.ShiftLeft(h & Vector128.Create(0x7fff), 13);
+        Vector128<float> f = em.AsSingle() * Vector128.Create(BitConverter.Int32BitsToSingle(0x77800000));
+        Vector128<float> infNan = Vector128.Equals(h & Vector128.Create(0x7c00), Vector128.Create(0x7c00)).AsSingle();
+        f = Vector128.ConditionalSelect(infNan, (em | Vector128.Create(0x7f800000)).AsSingle(), f);
+        return f | Vector128.ShiftLeft(h & Vector128.Create(0x8000), 16).AsSingle();
+    }
+
+    /// <summary>Four floats to halves, round to nearest even, bit-identical to <see cref="FromSingle"/> (as <see cref="FromSingle8"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void FromSingle4(Vector128<float> value, ushort* dst)
+    {
+        Vector128<int> bits = value.AsInt32();
+        Vector128<int> sign = bits & Vector128.Create(unchecked((int)0x80000000));
+        Vector128<int> f = bits ^ sign;
+        Vector128<int> infOrNan = Vector128.GreaterThan(f, Vector128.Create(255 << 23)) & Vector128.Create(0x7e00 ^ 0x7c00);
+        Vector128<int> overflow = infOrNan | Vector128.Create(0x7c00);
+        var denormMagic = Vector128.Create(((127 - 15) + (23 - 10) + 1) << 23);
+        Vector128<int> denorm = (f.AsSingle() + denormMagic.AsSingle()).AsInt32() - denormMagic;
+        Vector128<int> mantOdd = Vector128.ShiftRightLogical(f, 13) & Vector128.Create(1);
+        Vector128<int> normal = Vector128.ShiftRightLogical(f + Vector128.Create(((15 - 127) << 23) + 0xfff) + mantOdd, 13);
+        Vector128<int> o = Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.Create(113 << 23), f), denorm, normal);
+        o = Vector128.ConditionalSelect(Vector128.GreaterThan(f, Vector128.Create(((127 + 16) << 23) - 1)), overflow, o);
+        o |= Vector128.ShiftRightLogical(sign, 16);
+        Vector128<ushort> narrow = Vector128.Narrow(o.AsUInt32(), o.AsUInt32());
+        Unsafe.WriteUnaligned(dst, narrow.AsUInt64().ToScalar());
+    }
 }

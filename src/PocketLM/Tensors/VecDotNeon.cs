@@ -73,18 +73,6 @@ internal static unsafe class VecDotNeon
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<sbyte> Load(sbyte* p) => Vector128.Load(p);
 
-    /// <summary>Four halves to floats: the exact bit trick of <see cref="Fp16.ToSingle8"/> in 128 bits.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector128<float> HalfToSingle4(ushort* p)
-    {
-        Vector128<int> h = AdvSimd.ZeroExtendWideningLower(Vector64.Load(p)).AsInt32();
-        Vector128<int> em = Vector128.ShiftLeft(h & Vector128.Create(0x7fff), 13);
-        Vector128<float> f = em.AsSingle() * Vector128.Create(BitConverter.Int32BitsToSingle(0x77800000));
-        Vector128<float> infNan = Vector128.Equals(h & Vector128.Create(0x7c00), Vector128.Create(0x7c00)).AsSingle();
-        f = Vector128.ConditionalSelect(infNan, (em | Vector128.Create(0x7f800000)).AsSingle(), f);
-        return f | Vector128.ShiftLeft(h & Vector128.Create(0x8000), 16).AsSingle();
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<float> Bf16ToSingle4(ushort* p) =>
         Vector128.ShiftLeft(AdvSimd.ZeroExtendWideningLower(Vector64.Load(p)), 16).AsSingle();
@@ -367,7 +355,7 @@ internal static unsafe class VecDotNeon
 
     private struct F16Format : IFloatFormat
     {
-        public static Vector128<float> Load4(byte* p, int i) => HalfToSingle4((ushort*)p + i);
+        public static Vector128<float> Load4(byte* p, int i) => Fp16.ToSingle4((ushort*)p + i);
         public static float Load1(byte* p, int i) => Fp16.ToSingle(((ushort*)p)[i]);
     }
 

@@ -109,7 +109,8 @@ public sealed class Arm64EmulationTests(Arm64EmulationTests.Arm64Build build, IT
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
         Assert.Contains($"kernel check on Arm64: {isa}", r.Stdout);
         Assert.Equal(13, r.Stdout.Split('\n').Count(l => l.StartsWith("ok") && l.Contains(" dot: ")));
-        Assert.Contains("ok   half→float", r.Stdout);
+        Assert.Contains("ok   half conversions", r.Stdout);
+        Assert.Equal(3, r.Stdout.Split('\n').Count(l => l.StartsWith("ok") && l.Contains(" attention F16 ")));
         Assert.Contains("kernel check passed", r.Stdout);
     }
 

@@ -24,11 +24,44 @@ public unsafe class AttentionTests
         while (values.Count % 8 != 0) values.Add(0.5f);
         var src = values.ToArray();
         var dst = new ushort[src.Length];
-        fixed (float* s = src) fixed (ushort* d = dst)
-            for (int i = 0; i < src.Length; i += 8) Fp16.FromSingle8(Vector256.Load(s + i), d + i);
+        var dst4 = new ushort[src.Length];
+        fixed (float* s = src) fixed (ushort* d = dst, d4 = dst4)
+            for (int i = 0; i < src.Length; i += 8)
+            {
+                Fp16.FromSingle8(Vector256.Load(s + i), d + i);
+                Fp16.FromSingle4(Vector128.Load(s + i), d4 + i); // the 128-bit form ARM64 uses (portable, so it runs here too)
+                Fp16.FromSingle4(Vector128.Load(s + i + 4), d4 + i + 4);
+            }
         for (int i = 0; i < src.Length; i++)
+        {
             Assert.True(Fp16.FromSingle(src[i]) == dst[i], $"{src[i]:R}: scalar {Fp16.FromSingle(src[i]):X4}, vector {dst[i]:X4}");
+            Assert.True(Fp16.FromSingle(src[i]) == dst4[i], $"{src[i]:R}: scalar {Fp16.FromSingle(src[i]):X4}, 128-bit {dst4[i]:X4}");
+        }
     }
+
+    [Fact]
+    public void VectorHalfToFloatIsExactForEveryHalf()
+    {
+        var halves = new ushort[65536];
+        for (int i = 0; i < halves.Length; i++) halves[i] = (ushort)i;
+        fixed (ushort* h = halves)
+            for (int i = 0; i < halves.Length; i += 8)
+            {
+                Vector256<float> v8 = Avx2Present ? Fp16.ToSingle8(h + i) : default;
+                Vector128<float> lo = Fp16.ToSingle4(h + i), hi = Fp16.ToSingle4(h + i + 4);
+                for (int k = 0; k < 8; k++)
+                {
+                    float want = Fp16.ToSingle(h[i + k]), got4 = k < 4 ? lo.GetElement(k) : hi.GetElement(k - 4);
+                    Assert.True(SameValue(want, got4), $"half {h[i + k]:X4}: {want:R} vs 128-bit {got4:R}");
+                    if (Avx2Present) Assert.True(SameValue(want, v8.GetElement(k)), $"half {h[i + k]:X4}: {want:R} vs 256-bit {v8.GetElement(k):R}");
+                }
+            }
+    }
+
+    private static bool Avx2Present => System.Runtime.Intrinsics.X86.Avx2.IsSupported;
+
+    private static bool SameValue(float a, float b) =>
+        (float.IsNaN(a) && float.IsNaN(b)) || BitConverter.SingleToInt32Bits(a) == BitConverter.SingleToInt32Bits(b);
 
     private static ushort[] RandomHalves(Random rng, int n) => Enumerable.Range(0, n).Select(_ => Fp16.FromSingle((float)(rng.NextDouble() * 2 - 1))).ToArray();
 
