@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using System.Runtime.InteropServices;
 using PocketLM.Inference;
+using PocketLM.Tensors;
 
 namespace PocketLM.Cli.Commands;
 
@@ -20,13 +22,13 @@ internal static class BenchCommand
           --json             one JSON object per test instead of the table
           --no-repack        compute on the file's own layout (by default Q4_0 and Q4_K matrices are repacked into eight-row
                              groups at load, as llama.cpp does)
-        The last line reports memory: the process's peak resident set, the file, repacked copies and the KV cache.
+        The last lines report the kernels in use (AVX2+FMA, NEON+dotprod, … or scalar) and memory: the process's peak resident set, the file, repacked copies and the KV cache.
           --hooks            also run the decode test with a no-op handler on every hook point, to show what
                              inspection costs (with no handler attached the forward pass only tests one flag)
         """;
 
     public sealed record Result(string Model, long SizeBytes, long Parameters, int Threads, string Test, int NPrompt, int NGen, double AvgTs, double StddevTs, double[] SamplesTs,
-                                long PeakRssBytes, long RepackedBytes, long KvCacheBytes);
+                                long PeakRssBytes, long RepackedBytes, long KvCacheBytes, string Kernels);
 
     public static int Execute(string[] args)
     {
@@ -90,6 +92,7 @@ internal static class BenchCommand
         {
             var last = results[^1];
             static string MiB(long b) => string.Create(CultureInfo.InvariantCulture, $"{b / 1048576.0:F1} MiB");
+            Console.Out.WriteLine($"kernels: {ComputeContext.KernelSet} on {RuntimeInformation.ProcessArchitecture}, {Environment.ProcessorCount} logical CPUs");
             Console.Out.WriteLine($"memory: peak RSS {MiB(last.PeakRssBytes)}; file {MiB(last.SizeBytes)}, of which {MiB(last.RepackedBytes)} repacked (held in native memory instead of the mapping); KV cache {MiB(last.KvCacheBytes)}");
         }
         return 0;
@@ -115,7 +118,7 @@ internal static class BenchCommand
         double avg = samples.Average();
         double sd = reps > 1 ? Math.Sqrt(samples.Sum(s => (s - avg) * (s - avg)) / (reps - 1)) : 0;
         return new Result(model.Name, model.File.Length, parameters, threads, test, nPrompt, nGen, avg, sd, samples,
-                          PeakRss(), model.Weights.RepackedBytes, session.KvCacheBytes);
+                          PeakRss(), model.Weights.RepackedBytes, session.KvCacheBytes, ComputeContext.KernelSet);
     }
 
     private static string Truncate(string s, int n) => s.Length <= n ? s : s[..(n - 1)] + "…";

@@ -114,6 +114,16 @@ public sealed class Arm64EmulationTests(Arm64EmulationTests.Arm64Build build, IT
         Assert.Contains("kernel check passed", r.Stdout);
     }
 
+    [Fact]
+    public void BenchReportsTheNeonKernelsOnArm64()
+    {
+        if (build.Paths is not var (_, pocket)) return;
+        var r = build.RunArm64(pocket, null, "bench", "-p", "8", "-n", "4", "-r", "1", "-t", "2");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains(" pp8 |", r.Stdout);
+        Assert.Contains("kernels: NEON+dotprod on Arm64", r.Stdout);
+    }
+
     private static readonly Dictionary<string, string> NoAvx2 = new() { ["DOTNET_EnableAVX2"] = "0" };
 
     private void AssertSameGreedyAsX64(IReadOnlyDictionary<string, string>? x64Env, int minLength, params string[] args)
