@@ -107,6 +107,33 @@ unsafe
         Console.WriteLine($"{(bad == 0 ? "ok  " : "FAIL")} half conversions: all 65536 halves, 1.6M floats {(bad == 0 ? "exact" : $"{bad} wrong")}");
     }
 
+    // Activation quantizers (what every matrix product starts with) against the scalar ones, specials included.
+    foreach (GgmlType at in new[] { GgmlType.Q8_0, GgmlType.Q8_1, GgmlType.Q8_K, GgmlType.F16 })
+    {
+        int bad = 0, rows = 0;
+        const int n = 2048;
+        var rng = new Random((int)at);
+        for (int round = 0; round < 6; round++)
+        {
+            float[] x = RandomBlocks.Floats(rng, n, MathF.Pow(10, rng.Next(-3, 3)));
+            if (round == 1) Array.Clear(x, 256, 256);
+            if (round == 2) for (int i = 0; i < n; i++) x[i] = MathF.Round(x[i] * 4) / 4; // ties, repeated maxima
+            if (round == 3) { x[5] = float.NaN; x[300] = float.PositiveInfinity; x[700] = float.NegativeInfinity; x[1500] = -0f; }
+            byte[] simd = new byte[GgmlTypeInfo.RowBytes(at, n)], scalar = new byte[simd.Length];
+            fixed (float* px = x)
+            fixed (byte* a = simd, b = scalar)
+            {
+                ActivationQuantizer.Row(at, px, a, n);
+                ActivationQuantizer.RowScalar(at, px, b, n);
+            }
+            if (round == 3 && VecDotAvx2.IsSupported) continue; // AVX2 treats NaN as llama.cpp's AVX2 code does
+            rows++;
+            if (!simd.AsSpan().SequenceEqual(scalar)) bad++;
+        }
+        failures += bad;
+        Console.WriteLine($"{(bad == 0 ? "ok  " : "FAIL")} {at,-5} activation quantizer: {rows - bad}/{rows} rows identical");
+    }
+
     // Attention over an F16 cache (F16 dots, the F16 accumulator's scale and multiply-add) against its scalar path.
     foreach (var (hd, len) in new[] { (64, 40), (128, 300), (40, 17) })
     {

@@ -47,11 +47,32 @@ public static unsafe class ActivationQuantizer
                     return;
             }
         }
+        else if (Simd128 && Row128(type, x, y, n)) return;
         RowScalar(type, x, y, n);
     }
 
     /// <summary>Whether <see cref="Row(GgmlType, float*, byte*, int)"/> uses the AVX2 quantizers (bit-identical to the scalar ones).</summary>
     internal static bool Simd { get; } = Avx2.IsSupported && Fma.IsSupported;
+
+    /// <summary>The 128-bit quantizers (false for a format they do not cover); any CPU runs them, accelerated or not.</summary>
+    internal static bool Row128(GgmlType type, float* x, byte* y, int n)
+    {
+        switch (type)
+        {
+            case GgmlType.Q8_0: Q8_0V128(x, (Q8_0Block*)y, n, null); return true;
+            case GgmlType.Q8_1: Q8_0V128(x, (Q8_0Block*)y, n, (Q8_1Block*)y); return true;
+            case GgmlType.Q8_K: Q8KV128(x, (Q8KBlock*)y, n); return true;
+            case GgmlType.F16:
+                int i = 0;
+                for (; i + 4 <= n; i += 4) Fp16.FromSingle4(Vector128.Load(x + i), (ushort*)y + i);
+                for (; i < n; i++) ((ushort*)y)[i] = Fp16.FromSingle(x[i]);
+                return true;
+            default: return false;
+        }
+    }
+
+    /// <summary>Where there is no AVX2 (ARM64 NEON, or x86-64 without it): the 128-bit quantizers, also bit-identical.</summary>
+    internal static bool Simd128 { get; } = Vector128.IsHardwareAccelerated && (System.Runtime.Intrinsics.Arm.AdvSimd.Arm64.IsSupported || Sse41.IsSupported);
 
     /// <summary>The scalar reference quantizers.</summary>
     internal static void RowScalar(GgmlType type, float* x, byte* y, int n)
@@ -270,5 +291,87 @@ public static unsafe class ActivationQuantizer
             }
             y[i].D = 1 / iscale;
         }
+    }
+
+    // ---- 128-bit, portable Vector128 (NEON on ARM64): the scalar quantizers' exact steps; blocks holding a NaN or an
+    // infinity take the scalar code, whose handling of them the portable conversions would not reproduce ----
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool AllFinite(float* x, int n, out float amax)
+    {
+        Vector128<float> m = Vector128<float>.Zero;
+        Vector128<int> bad = Vector128<int>.Zero;
+        for (int j = 0; j < n; j += 4)
+        {
+            Vector128<float> v = Vector128.Abs(Vector128.Load(x + j));
+            m = Vector128.Max(m, v);
+            bad |= Vector128.GreaterThan(v.AsInt32(), Vector128.Create(0x7f7fffff)); // inf or NaN: exponent all ones
+        }
+        amax = MathF.Max(MathF.Max(m.GetElement(0), m.GetElement(1)), MathF.Max(m.GetElement(2), m.GetElement(3)));
+        return bad == Vector128<int>.Zero;
+    }
+
+    /// <summary>Q8_0 blocks, or Q8_1 blocks when <paramref name="q81"/> is given.</summary>
+    internal static void Q8_0V128(float* x, Q8_0Block* y, int n, Q8_1Block* q81)
+    {
+        for (int i = 0; i < n / QK.Small; i++, x += 32)
+        {
+            if (!AllFinite(x, 32, out float amax)) { QuantizeOneScalar(x, y, i, q81); continue; }
+            float d = amax / 127f;
+            var mul = Vector128.Create(amax != 0f ? 127f / amax : 0f);
+            sbyte* qs = q81 == null ? y[i].Qs : q81[i].Qs;
+            Vector128<int> sum = Vector128<int>.Zero;
+            for (int j = 0; j < 32; j += 16)
+            {
+                // |x·127/amax| ≤ 127 after rounding, so the narrowing conversions are exact
+                Vector128<int> a0 = Vector128.ConvertToInt32(Vector128.Round(Vector128.Load(x + j) * mul));
+                Vector128<int> a1 = Vector128.ConvertToInt32(Vector128.Round(Vector128.Load(x + j + 4) * mul));
+                Vector128<int> a2 = Vector128.ConvertToInt32(Vector128.Round(Vector128.Load(x + j + 8) * mul));
+                Vector128<int> a3 = Vector128.ConvertToInt32(Vector128.Round(Vector128.Load(x + j + 12) * mul));
+                Vector128.Narrow(Vector128.Narrow(a0, a1), Vector128.Narrow(a2, a3)).Store(qs + j);
+                sum += (a0 + a1) + (a2 + a3);
+            }
+            if (q81 == null) y[i].D = Fp16.FromSingle(d);
+            else
+            {
+                q81[i].D = Fp16.FromSingle(d);
+                q81[i].S = Fp16.FromSingle(d * Vector128.Sum(sum));
+            }
+        }
+    }
+
+    internal static void Q8KV128(float* x, Q8KBlock* y, int n)
+    {
+        var magic = Vector128.Create(12582912f);
+        for (int i = 0; i < n / QK.K; i++, x += QK.K)
+        {
+            if (!AllFinite(x, QK.K, out float amax) || amax == 0)
+            {
+                Q8K(x, y + i, QK.K);
+                continue;
+            }
+            int at = 0;
+            while (MathF.Abs(x[at]) != amax) at++; // the first element of the largest magnitude, as the reference picks
+            float iscale = -127f / x[at];
+            var vs = Vector128.Create(iscale);
+            for (int j = 0; j < QK.K; j += 16)
+            {
+                Vector128<int> q0 = Quant(Vector128.Load(x + j), vs, magic), q1 = Quant(Vector128.Load(x + j + 4), vs, magic);
+                Vector128<int> q2 = Quant(Vector128.Load(x + j + 8), vs, magic), q3 = Quant(Vector128.Load(x + j + 12), vs, magic);
+                Vector128<short> s01 = Vector128.Narrow(q0, q1), s23 = Vector128.Narrow(q2, q3);
+                Vector128.Narrow(s01, s23).Store(y[i].Qs + j);
+                y[i].BSums[j / 16] = (short)Vector128.Sum(s01 + s23);
+            }
+            y[i].D = 1 / iscale;
+        }
+    }
+
+    /// <summary><see cref="NearestInt"/> of iscale·x, at most 127 (the product and the sum are two roundings, as in C#).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<int> Quant(Vector128<float> x, Vector128<float> iscale, Vector128<float> magic)
+    {
+        Vector128<float> product = iscale * x;
+        Vector128<int> bits = (product + magic).AsInt32();
+        return Vector128.Min((bits & Vector128.Create(0x007fffff)) - Vector128.Create(0x00400000), Vector128.Create(127));
     }
 }

@@ -110,6 +110,7 @@ public sealed class Arm64EmulationTests(Arm64EmulationTests.Arm64Build build, IT
         Assert.Contains($"kernel check on Arm64: {isa}", r.Stdout);
         Assert.Equal(13, r.Stdout.Split('\n').Count(l => l.StartsWith("ok") && l.Contains(" dot: ")));
         Assert.Contains("ok   half conversions", r.Stdout);
+        Assert.Equal(4, r.Stdout.Split('\n').Count(l => l.StartsWith("ok") && l.Contains(" activation quantizer: ")));
         Assert.Equal(3, r.Stdout.Split('\n').Count(l => l.StartsWith("ok") && l.Contains(" attention F16 ")));
         Assert.Contains("kernel check passed", r.Stdout);
     }
