@@ -134,6 +134,27 @@ unsafe
         Console.WriteLine($"{(bad == 0 ? "ok  " : "FAIL")} {at,-5} activation quantizer: {rows - bad}/{rows} rows identical");
     }
 
+    // Attention over an F32 cache: the score dot and the weighted sum, against their scalar forms.
+    {
+        int bad = 0, checks = 0;
+        var rng = new Random(9);
+        foreach (int n in new[] { 7, 8, 64, 77, 128 })
+            for (int round = 0; round < 10; round++)
+            {
+                float[] a = RandomBlocks.Floats(rng, n), b = RandomBlocks.Floats(rng, n), y = RandomBlocks.Floats(rng, n);
+                float[] want = y.Select((v, i) => MathF.FusedMultiplyAdd(a[i], 0.37f, v)).ToArray();
+                fixed (float* pa = a, pb = b, py = y)
+                {
+                    checks += 2;
+                    if (BitConverter.SingleToInt32Bits(Ops.Dot(pa, pb, n)) != BitConverter.SingleToInt32Bits(Ops.DotReference(pa, pb, n))) bad++;
+                    Ops.AddScaled(py, pa, 0.37f, n);
+                }
+                if (!y.AsSpan().SequenceEqual(want)) bad++;
+            }
+        failures += bad;
+        Console.WriteLine($"{(bad == 0 ? "ok  " : "FAIL")} attention F32 dot and axpy: {checks - bad}/{checks} bit-exact");
+    }
+
     // Attention over an F16 cache (F16 dots, the F16 accumulator's scale and multiply-add) against its scalar path.
     foreach (var (hd, len) in new[] { (64, 40), (128, 300), (40, 17) })
     {

@@ -36,23 +36,56 @@ public static unsafe class Ops
         for (; i < n; i++) x[i] += y[i];
     }
 
-    /// <summary>Dot product in float, 8 lanes at a time (the attention score).</summary>
+    /// <summary>
+    /// Dot product in float (the attention score over an F32 cache): eight lanes of fused multiply-adds, reduced in
+    /// ggml's hsum order, then the tail — the same bits with AVX (one 256-bit vector), NEON (two 128-bit halves) or none
+    /// (<see cref="DotReference"/>).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Dot(float* a, float* b, int n)
     {
+        if (n < 8) return DotReference(a, b, n);
         int i = 0;
-        float sum = 0;
-        if (Vector256.IsHardwareAccelerated && n >= 8)
+        float sum;
+        if (Vector256.IsHardwareAccelerated)
         {
             var acc = Vector256<float>.Zero;
             for (; i + 8 <= n; i += 8) acc = Vector256.FusedMultiplyAdd(Vector256.Load(a + i), Vector256.Load(b + i), acc);
-            sum = Vector256.Sum(acc);
+            sum = VecDotScalar.Hsum8(acc.GetLower(), acc.GetUpper());
         }
-        for (; i < n; i++) sum += a[i] * b[i];
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            Vector128<float> lo = Vector128<float>.Zero, hi = Vector128<float>.Zero;
+            for (; i + 8 <= n; i += 8)
+            {
+                lo = Vector128.FusedMultiplyAdd(Vector128.Load(a + i), Vector128.Load(b + i), lo);
+                hi = Vector128.FusedMultiplyAdd(Vector128.Load(a + i + 4), Vector128.Load(b + i + 4), hi);
+            }
+            sum = VecDotScalar.Hsum8(lo, hi);
+        }
+        else return DotReference(a, b, n);
+        for (; i < n; i++) sum = MathF.FusedMultiplyAdd(a[i], b[i], sum);
         return sum;
     }
 
-    /// <summary>y += a · x.</summary>
+    /// <summary>The scalar form of <see cref="Dot"/>: the same eight lanes and reduction.</summary>
+    internal static float DotReference(float* a, float* b, int n)
+    {
+        int i = 0;
+        float sum = 0;
+        if (n >= 8)
+        {
+            float* acc = stackalloc float[8];
+            for (int l = 0; l < 8; l++) acc[l] = 0;
+            for (; i + 8 <= n; i += 8)
+                for (int l = 0; l < 8; l++) acc[l] = MathF.FusedMultiplyAdd(a[i + l], b[i + l], acc[l]);
+            sum = VecDotScalar.Hsum8(acc);
+        }
+        for (; i < n; i++) sum = MathF.FusedMultiplyAdd(a[i], b[i], sum);
+        return sum;
+    }
+
+    /// <summary>y += a · x, fused per element (so every vector width gives the same bits).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void AddScaled(float* y, float* x, float a, int n)
     {
@@ -62,7 +95,12 @@ public static unsafe class Ops
             var va = Vector256.Create(a);
             for (; i + 8 <= n; i += 8) Vector256.Store(Vector256.FusedMultiplyAdd(Vector256.Load(x + i), va, Vector256.Load(y + i)), y + i);
         }
-        for (; i < n; i++) y[i] += a * x[i];
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            var va = Vector128.Create(a);
+            for (; i + 4 <= n; i += 4) Vector128.Store(Vector128.FusedMultiplyAdd(Vector128.Load(x + i), va, Vector128.Load(y + i)), y + i);
+        }
+        for (; i < n; i++) y[i] = MathF.FusedMultiplyAdd(x[i], a, y[i]);
     }
 
     /// <summary>Index of the largest value; the first one wins ties (as llama.cpp's greedy sampler).</summary>

@@ -42,14 +42,6 @@ internal static unsafe class VecDotNeon
     private static Vector128<float> Fma(Vector128<float> acc, Vector128<int> lanes, float d) =>
         AdvSimd.FusedMultiplyAdd(acc, AdvSimd.ConvertToSingle(lanes), Vector128.Create(d));
 
-    /// <summary>ggml's hsum_float_8 over lanes 0–3 (<paramref name="lo"/>) and 4–7 (<paramref name="hi"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Hsum8(Vector128<float> lo, Vector128<float> hi)
-    {
-        Vector128<float> r = hi + lo;
-        return (r.GetElement(0) + r.GetElement(2)) + (r.GetElement(1) + r.GetElement(3));
-    }
-
     private static readonly Vector128<byte> BitMask = Vector128.Create(0x8040201008040201UL).AsByte();
 
     /// <summary>Bits 16·half .. 16·half+15 of <paramref name="bits"/> → 16 bytes of 0xFF (set) or 0x00.</summary>
@@ -90,7 +82,7 @@ internal static unsafe class VecDotNeon
             lo = Fma(lo, Dot4(Load(xq), Load(yq)), d);
             hi = Fma(hi, Dot4(Load(xq + 16), Load(yq + 16)), d);
         }
-        return Hsum8(lo, hi);
+        return VecDotScalar.Hsum8(lo, hi);
     }
 
     public static float Q4_0(byte* vx, byte* vy, int n)
@@ -106,7 +98,7 @@ internal static unsafe class VecDotNeon
             lo = Fma(lo, Dot4(Low(q) - eight, Load(yq)), d);
             hi = Fma(hi, Dot4(High(q) - eight, Load(yq + 16)), d);
         }
-        return Hsum8(lo, hi);
+        return VecDotScalar.Hsum8(lo, hi);
     }
 
     public static float Q5_0(byte* vx, byte* vy, int n)
@@ -125,7 +117,7 @@ internal static unsafe class VecDotNeon
             lo = Fma(lo, Dot4((Low(q) | h0) - sixteen, Load(yq)), d);
             hi = Fma(hi, Dot4((High(q) | h1) - sixteen, Load(yq + 16)), d);
         }
-        return Hsum8(lo, hi);
+        return VecDotScalar.Hsum8(lo, hi);
     }
 
     public static float Q4_1(byte* vx, byte* vy, int n)
@@ -142,7 +134,7 @@ internal static unsafe class VecDotNeon
             lo = Fma(lo, Dot4(Low(q), Load(yq)), d);
             hi = Fma(hi, Dot4(High(q), Load(yq + 16)), d);
         }
-        return Hsum8(lo, hi) + summs;
+        return VecDotScalar.Hsum8(lo, hi) + summs;
     }
 
     public static float Q5_1(byte* vx, byte* vy, int n)
@@ -162,7 +154,7 @@ internal static unsafe class VecDotNeon
             lo = Fma(lo, Dot4(Low(q) | h0, Load(yq)), d);
             hi = Fma(hi, Dot4(High(q) | h1, Load(yq + 16)), d);
         }
-        return Hsum8(lo, hi) + summs;
+        return VecDotScalar.Hsum8(lo, hi) + summs;
     }
 
     // ---- k-quants against Q8_K (lanes as in VecDotScalar: lane k of a 32-element group holds elements 4k..4k+3) ----
@@ -197,7 +189,7 @@ internal static unsafe class VecDotNeon
             lo = Fma(lo, laneLo, d);
             hi = Fma(hi, laneHi, d);
         }
-        return Hsum8(lo, hi);
+        return VecDotScalar.Hsum8(lo, hi);
     }
 
     public static float Q3K(byte* vx, byte* vy, int n)
@@ -233,7 +225,7 @@ internal static unsafe class VecDotNeon
             lo = Fma(lo, laneLo, d);
             hi = Fma(hi, laneHi, d);
         }
-        return Hsum8(lo, hi);
+        return VecDotScalar.Hsum8(lo, hi);
     }
 
     public static float Q4K(byte* vx, byte* vy, int n)
@@ -261,7 +253,7 @@ internal static unsafe class VecDotNeon
             lo = Fma(lo, laneLo, d);
             hi = Fma(hi, laneHi, d);
         }
-        return Hsum8(lo, hi) + ((accm.GetElement(0) + accm.GetElement(2)) + (accm.GetElement(1) + accm.GetElement(3)));
+        return VecDotScalar.Hsum8(lo, hi) + ((accm.GetElement(0) + accm.GetElement(2)) + (accm.GetElement(1) + accm.GetElement(3)));
     }
 
     public static float Q5K(byte* vx, byte* vy, int n)
@@ -296,7 +288,7 @@ internal static unsafe class VecDotNeon
             lo = Fma(lo, laneLo, d);
             hi = Fma(hi, laneHi, d);
         }
-        return Hsum8(lo, hi) + summs;
+        return VecDotScalar.Hsum8(lo, hi) + summs;
     }
 
     public static float Q6K(byte* vx, byte* vy, int n)
@@ -336,7 +328,7 @@ internal static unsafe class VecDotNeon
             lo = Fma(lo, laneLo, d);
             hi = Fma(hi, laneHi, d);
         }
-        return Hsum8(lo, hi);
+        return VecDotScalar.Hsum8(lo, hi);
     }
 
     // ---- float formats: 32 accumulators as eight vectors (s[4m..4m+3] in a[m]), VecDotScalar's reductions ----
@@ -378,7 +370,7 @@ internal static unsafe class VecDotNeon
                 a[m] = AdvSimd.FusedMultiplyAdd(a[m], T.Load4(x, i + 4 * m), T.Load4(y, i + 4 * m));
         Vector128<float> vlo = (a[0] + a[4]) + (a[2] + a[6]), vhi = (a[1] + a[5]) + (a[3] + a[7]);
         Vector128<float> t = vlo + vhi;
-        double sum = hsum8 ? Hsum8(vlo, vhi) : (t.GetElement(0) + t.GetElement(1)) + (t.GetElement(2) + t.GetElement(3));
+        double sum = hsum8 ? VecDotScalar.Hsum8(vlo, vhi) : (t.GetElement(0) + t.GetElement(1)) + (t.GetElement(2) + t.GetElement(3));
         for (int i = np; i < n; i++) sum += T.Load1(x, i) * T.Load1(y, i);
         return (float)sum;
     }

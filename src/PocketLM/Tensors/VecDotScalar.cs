@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace PocketLM.Tensors;
 
@@ -28,6 +29,14 @@ internal static unsafe class VecDotScalar
     {
         float r0 = a[4] + a[0], r1 = a[5] + a[1], r2 = a[6] + a[2], r3 = a[7] + a[3];
         return (r0 + r2) + (r1 + r3);
+    }
+
+    /// <summary>The same order over lanes 0–3 (<paramref name="lo"/>) and 4–7 (<paramref name="hi"/>) of two 128-bit halves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float Hsum8(Vector128<float> lo, Vector128<float> hi)
+    {
+        Vector128<float> r = hi + lo;
+        return (r.GetElement(0) + r.GetElement(2)) + (r.GetElement(1) + r.GetElement(3));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
