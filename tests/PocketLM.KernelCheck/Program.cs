@@ -134,6 +134,33 @@ unsafe
         Console.WriteLine($"{(bad == 0 ? "ok  " : "FAIL")} {at,-5} activation quantizer: {rows - bad}/{rows} rows identical");
     }
 
+    // SwiGLU and the softmax exponentials (ggml_v_expf, AVX2/NEON variant) against their lane reference.
+    foreach (int n in new[] { 8, 77, 1536, 8960 })
+    {
+        var rng = new Random(n);
+        float[] x = RandomBlocks.Floats(rng, n, 6f), g = RandomBlocks.Floats(rng, n);
+        for (int i = 0; i < n; i += 13) x[i] = (float)(rng.NextDouble() * 200 - 100); // overflow and underflow lanes
+        float[] y1 = new float[n], y2 = new float[n], e1 = new float[n], e2 = new float[n];
+        double s1, s2;
+        fixed (float* px = x, pg = g, a = y1, b = y2, c = e1, d = e2)
+        {
+            GgmlExp.SwiGlu(px, pg, a, n, simd: true, v512: false);
+            GgmlExp.SwiGlu(px, pg, b, n, simd: false, v512: false);
+            float max = x.Max();
+            s1 = GgmlExp.SoftMaxExp(px, c, n, max, simd: true, v512: false);
+            s2 = GgmlExp.SoftMaxExp(px, d, n, max, simd: false, v512: false);
+        }
+        int bad = 0;
+        for (int i = 0; i < n; i++)
+        {
+            if (BitConverter.SingleToInt32Bits(y1[i]) != BitConverter.SingleToInt32Bits(y2[i])) bad++;
+            if (BitConverter.SingleToInt32Bits(e1[i]) != BitConverter.SingleToInt32Bits(e2[i])) bad++;
+        }
+        if (s1 != s2) bad++;
+        failures += bad;
+        Console.WriteLine($"{(bad == 0 ? "ok  " : "FAIL")} swiglu and softmax exp, n={n}: {(bad == 0 ? "bit-exact" : $"{bad} differ")}");
+    }
+
     // Attention over an F32 cache: the score dot and the weighted sum, against their scalar forms.
     {
         int bad = 0, checks = 0;

@@ -94,6 +94,35 @@ public static unsafe class GgmlExp
         }
     }
 
+    /// <summary>Four lanes of ggml_v_expf, AVX2/NEON variant, with the portable Vector128 API (NEON on ARM64; also
+    /// where AVX2 is missing on x86-64).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Exp4(Vector128<float> x)
+    {
+        var shift = Vector128.Create(Shift);
+        Vector128<float> z = Vector128.FusedMultiplyAdd(x, Vector128.Create(Log2E), shift);
+        Vector128<float> n = z - shift;
+        Vector128<float> b = Vector128.FusedMultiplyAdd(-n, Vector128.Create(Ln2Lo), Vector128.FusedMultiplyAdd(-n, Vector128.Create(Ln2Hi), x));
+        Vector128<float> u = b * b;
+        Vector128<float> poly = Vector128.FusedMultiplyAdd(Vector128.FusedMultiplyAdd(Vector128.Create(C4), b, Vector128.Create(C3)), u,
+                                                           Vector128.FusedMultiplyAdd(Vector128.Create(C2), b, Vector128.Create(C1)));
+        Vector128<float> absN = Vector128.Abs(n);
+        Vector128<float> j = Vector128.FusedMultiplyAdd(poly, u, Vector128.Create(C0) * b);
+        Vector128<int> e = z.AsInt32() << 23;
+        Vector128<float> k = (e + Vector128.Create(1.0f).AsInt32()).AsSingle();
+        Vector128<float> c = Vector128.GreaterThan(absN, Vector128.Create(126f));
+        if (c == Vector128<float>.Zero) return Vector128.FusedMultiplyAdd(j, k, k);
+        Vector128<int> g = Vector128.LessThanOrEqual(n, Vector128<float>.Zero).AsInt32() & Vector128.Create(unchecked((int)0x82000000));
+        Vector128<float> s1 = (g + Vector128.Create(0x7f000000)).AsSingle();
+        Vector128<float> s2 = (e - g).AsSingle();
+        Vector128<float> d = Vector128.GreaterThan(absN, Vector128.Create(192f));
+        Vector128<float> inner = Vector128.ConditionalSelect(c, Vector128.FusedMultiplyAdd(s2, j, s2) * s1, Vector128.FusedMultiplyAdd(k, j, k));
+        return Vector128.ConditionalSelect(d, s1 * s1, inner);
+    }
+
+    /// <summary>Whether the 128-bit form runs where AVX2 does not (it is the AVX2/NEON variant, never the AVX-512 one).</summary>
+    private static bool Use128(bool simd, bool v512) => simd && !v512 && Vector128.IsHardwareAccelerated;
+
     /// <summary>ggml_silu_f32 on one value: x / (1 + expf(−x)) with the C library's expf (llama.cpp's leftover lanes).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float SiluScalar(float x) => x / (1.0f + MathF.Exp(-x));
@@ -117,6 +146,15 @@ public static unsafe class GgmlExp
                 Vector256<float> xv = Vector256.Load(x + i);
                 Vector256<float> silu = xv / (Vector256<float>.One + Exp8(Vector256<float>.Zero - xv, v512));
                 Vector256.Store(silu * Vector256.Load(g + i), y + i);
+            }
+        }
+        else if (Use128(simd, v512))
+        {
+            for (; i < vectorized; i += 4)
+            {
+                Vector128<float> xv = Vector128.Load(x + i);
+                Vector128<float> silu = xv / (Vector128<float>.One + Exp4(Vector128<float>.Zero - xv));
+                Vector128.Store(silu * Vector128.Load(g + i), y + i);
             }
         }
         else
@@ -143,6 +181,8 @@ public static unsafe class GgmlExp
         {
             if (simd && Avx2.IsSupported && Fma.IsSupported)
                 for (int h = 0; h < group; h += 8) Vector256.Store(Exp8(Vector256.Load(x + i + h) - Vector256.Create(max), v512), y + i + h);
+            else if (Use128(simd, v512))
+                for (int h = 0; h < group; h += 4) Vector128.Store(Exp4(Vector128.Load(x + i + h) - Vector128.Create(max)), y + i + h);
             else
                 for (int l = 0; l < group; l++) y[i + l] = Exp(x[i + l] - max, v512);
             for (int l = 0; l < group; l++) lanes[l] = y[i + l];

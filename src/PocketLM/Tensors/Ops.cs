@@ -24,6 +24,12 @@ public static unsafe class Ops
             for (; k + 8 <= n; k += 8)
                 Vector256.Store(Vector256.Load(x + k) * vs * Vector256.Load(w + k), y + k);
         }
+        else if (Vector128.IsHardwareAccelerated && w != null)
+        {
+            var vs = Vector128.Create(scale);
+            for (; k + 4 <= n; k += 4)
+                Vector128.Store(Vector128.Load(x + k) * vs * Vector128.Load(w + k), y + k);
+        }
         for (; k < n; k++) y[k] = w != null ? x[k] * scale * w[k] : x[k] * scale;
     }
 
@@ -33,6 +39,8 @@ public static unsafe class Ops
         int i = 0;
         if (Vector256.IsHardwareAccelerated)
             for (; i + 8 <= n; i += 8) Vector256.Store(Vector256.Load(x + i) + Vector256.Load(y + i), x + i);
+        else if (Vector128.IsHardwareAccelerated)
+            for (; i + 4 <= n; i += 4) Vector128.Store(Vector128.Load(x + i) + Vector128.Load(y + i), x + i);
         for (; i < n; i++) x[i] += y[i];
     }
 

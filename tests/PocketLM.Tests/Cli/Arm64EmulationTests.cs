@@ -113,6 +113,7 @@ public sealed class Arm64EmulationTests(Arm64EmulationTests.Arm64Build build, IT
         Assert.Equal(4, r.Stdout.Split('\n').Count(l => l.StartsWith("ok") && l.Contains(" activation quantizer: ")));
         Assert.Equal(3, r.Stdout.Split('\n').Count(l => l.StartsWith("ok") && l.Contains(" attention F16 ")));
         Assert.Contains("ok   attention F32 dot and axpy", r.Stdout);
+        Assert.Equal(4, r.Stdout.Split('\n').Count(l => l.StartsWith("ok") && l.Contains(" swiglu and softmax exp")));
         Assert.Contains("kernel check passed", r.Stdout);
     }
 
