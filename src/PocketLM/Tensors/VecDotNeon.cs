@@ -44,13 +44,14 @@ internal static unsafe class VecDotNeon
 
     private static readonly Vector128<byte> BitMask = Vector128.Create(0x8040201008040201UL).AsByte();
 
-    /// <summary>Bits 16·half .. 16·half+15 of <paramref name="bits"/> → 16 bytes of 0xFF (set) or 0x00.</summary>
+    /// <summary>The fifth bits of Q5_0/Q5_1 elements 16·half .. 16·half+15 (bit i of <paramref name="qh"/> for element i)
+    /// as 16 bytes of 16 (set) or 0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<byte> BitsToBytes(uint bits, int half)
+    private static Vector128<sbyte> FifthBits(uint qh, int half)
     {
-        Vector128<byte> b = Vector128.Create(bits >> (16 * half)).AsByte();
+        Vector128<byte> b = Vector128.Create(qh >> (16 * half)).AsByte();
         Vector128<byte> spread = Vector128.Shuffle(b, Vector128.Create((byte)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1));
-        return Vector128.Equals(spread & BitMask, BitMask);
+        return (Vector128.Equals(spread & BitMask, BitMask) & Vector128.Create((byte)16)).AsSByte();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -111,8 +112,7 @@ internal static unsafe class VecDotNeon
             float d = Fp16.ToSingle(x[ib].D) * Fp16.ToSingle(y[ib].D);
             uint qh = Unsafe.ReadUnaligned<uint>(x[ib].Qh);
             Vector128<byte> q = Load(x[ib].Qs);
-            Vector128<sbyte> h0 = (BitsToBytes(qh, 0) & Vector128.Create((byte)16)).AsSByte();
-            Vector128<sbyte> h1 = (BitsToBytes(qh, 1) & Vector128.Create((byte)16)).AsSByte();
+            Vector128<sbyte> h0 = FifthBits(qh, 0), h1 = FifthBits(qh, 1);
             sbyte* yq = y[ib].Qs;
             lo = Fma(lo, Dot4((Low(q) | h0) - sixteen, Load(yq)), d);
             hi = Fma(hi, Dot4((High(q) | h1) - sixteen, Load(yq + 16)), d);
@@ -148,8 +148,7 @@ internal static unsafe class VecDotNeon
             summs = MathF.FusedMultiplyAdd(Fp16.ToSingle(x[ib].M), Fp16.ToSingle(y[ib].S), summs);
             uint qh = Unsafe.ReadUnaligned<uint>(x[ib].Qh);
             Vector128<byte> q = Load(x[ib].Qs);
-            Vector128<sbyte> h0 = (BitsToBytes(qh, 0) & Vector128.Create((byte)16)).AsSByte();
-            Vector128<sbyte> h1 = (BitsToBytes(qh, 1) & Vector128.Create((byte)16)).AsSByte();
+            Vector128<sbyte> h0 = FifthBits(qh, 0), h1 = FifthBits(qh, 1);
             sbyte* yq = y[ib].Qs;
             lo = Fma(lo, Dot4(Low(q) | h0, Load(yq)), d);
             hi = Fma(hi, Dot4(High(q) | h1, Load(yq + 16)), d);
