@@ -49,17 +49,24 @@ internal static unsafe class Micro
 
     private static nint s_cpu;
 
-    /// <summary>llama.cpp's own vec_dot from the AVX2 build LLamaSharp ships (same-run comparison of per-core speed).</summary>
-    private static delegate* unmanaged<int, float*, nuint, byte*, nuint, byte*, nuint, int, void> NativeDot(GgmlType type)
+    /// <summary>The AVX2 build of llama.cpp's CPU backend that LLamaSharp ships, loaded and initialised once (0 if absent).</summary>
+    internal static nint GgmlCpu()
     {
         string dir = System.IO.Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "avx2");
-        if (!OperatingSystem.IsLinux() || !File.Exists(System.IO.Path.Combine(dir, "libggml-cpu.so"))) return null;
+        if (!OperatingSystem.IsLinux() || !File.Exists(System.IO.Path.Combine(dir, "libggml-cpu.so"))) return 0;
         if (s_cpu == 0)
         {
             NativeLibrary.Load(System.IO.Path.Combine(dir, "libggml-base.so"));
             s_cpu = NativeLibrary.Load(System.IO.Path.Combine(dir, "libggml-cpu.so"));
             ((delegate* unmanaged<void>)NativeLibrary.GetExport(s_cpu, "ggml_cpu_init"))();
         }
+        return s_cpu;
+    }
+
+    /// <summary>llama.cpp's own vec_dot from the AVX2 build LLamaSharp ships (same-run comparison of per-core speed).</summary>
+    private static delegate* unmanaged<int, float*, nuint, byte*, nuint, byte*, nuint, int, void> NativeDot(GgmlType type)
+    {
+        if (GgmlCpu() == 0) return null;
         string w = type switch { GgmlType.Q4_K => "q4_K", GgmlType.Q6_K => "q6_K", _ => type.ToString().ToLowerInvariant() };
         string a = ActivationQuantizer.VecDotType(type) == GgmlType.Q8_K ? "q8_K" : ActivationQuantizer.VecDotType(type).ToString().ToLowerInvariant();
         return NativeLibrary.TryGetExport(s_cpu, $"ggml_vec_dot_{w}_{a}", out nint f) ? (delegate* unmanaged<int, float*, nuint, byte*, nuint, byte*, nuint, int, void>)f : null;

@@ -21,6 +21,7 @@ internal static unsafe class PrefillKernels
         float* y = (float*)NativeMemory.AlignedAlloc((nuint)(rows * 4 * batch), 64);
         Kernels.FillRandom(x, cols * batch, rng);
         Console.WriteLine($"{rows}x{cols} × {batch} tokens; load average {Compare.LoadAverage()}");
+        var prm = stackalloc long[4]; prm[0] = 1L << 32; // ggml_compute_params: ith = 0, nth = 1, no work buffer, no threadpool
         foreach (var type in types)
         {
             if (cols % GgmlTypeInfo.BlockSize(type) != 0) continue;
@@ -36,9 +37,32 @@ internal static unsafe class PrefillKernels
                 double macs = (double)rows * cols * batch * iters / sw.Elapsed.TotalSeconds;
                 Console.WriteLine($"{type,-5}{(m.Packed != null ? " packed" : ""),-7} threads={threads}: {macs / 1e9,6:F2} GMAC/s, {ghz * 1e9 * threads / (macs / 32),5:F2} cycles per 32 MACs per core");
             }
+            if (type is GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.Q5_0 && Sgemm() is var sg && sg != null)
+            {
+                // llama.cpp's llamafile_sgemm (tinyBLAS) on the same matrix and activations, one thread.
+                long arow = GgmlTypeInfo.RowBytes(GgmlType.Q8_0, cols);
+                byte* a = (byte*)NativeMemory.AlignedAlloc((nuint)(arow * batch), 64);
+                for (int b = 0; b < batch; b++) ActivationQuantizer.Row(GgmlType.Q8_0, x + (long)b * cols, a + b * arow, cols);
+                bool ok = sg(prm, rows, batch, cols / 32, m.Data, cols / 32, a, cols / 32, y, rows, (int)type, (int)GgmlType.Q8_0, 0);
+                var sw = Stopwatch.StartNew();
+                while (sw.ElapsedMilliseconds < 1000) sg(prm, rows, batch, cols / 32, m.Data, cols / 32, a, cols / 32, y, rows, (int)type, (int)GgmlType.Q8_0, 0);
+                int iters = 0;
+                sw.Restart();
+                while (sw.ElapsedMilliseconds < 2000) { sg(prm, rows, batch, cols / 32, m.Data, cols / 32, a, cols / 32, y, rows, (int)type, (int)GgmlType.Q8_0, 0); iters++; }
+                double macs = (double)rows * cols * batch * iters / sw.Elapsed.TotalSeconds;
+                Console.WriteLine($"{type,-5} ggml   threads=1: {macs / 1e9,6:F2} GMAC/s, {ghz * 1e9 / (macs / 32),5:F2} cycles per 32 MACs per core (llamafile_sgemm{(ok ? "" : " declined")})");
+                NativeMemory.AlignedFree(a);
+            }
             if (m.Packed != null) NativeMemory.AlignedFree(m.Packed);
             NativeMemory.AlignedFree(m.Data);
         }
         return 0;
+    }
+
+    private static delegate* unmanaged<long*, long, long, long, void*, long, void*, long, void*, long, int, int, int, bool> Sgemm()
+    {
+        nint cpu = Micro.GgmlCpu();
+        return cpu != 0 && NativeLibrary.TryGetExport(cpu, "llamafile_sgemm", out nint f)
+            ? (delegate* unmanaged<long*, long, long, long, void*, long, void*, long, void*, long, int, int, int, bool>)f : null;
     }
 }

@@ -206,30 +206,49 @@ public sealed unsafe class Transformer : IDisposable
         _attention.Tokens = n;
         _attention.Start = start;
         _attention.Pattern = wantPattern ? _pattern : null;
-        _ctx.Pool.Run(_attention, _c.HeadCount * n);
+        // llama.cpp switches kernels by micro-batch size (see TiledAttention); each batch here is one of its micro-batches
+        _attention.Tiled = Cache.ElementType == GgmlType.F16 && TiledAttention.Applies(n, _c.ValueHeadDim);
+        _ctx.Pool.Run(_attention, _attention.Tiled ? _c.KvHeadCount * ((n + AttentionWork.TiledTokens - 1) / AttentionWork.TiledTokens) : _c.HeadCount * n);
         if (wantPattern) Hooks.Fire(HookKind.Pattern, layer, _pattern, _c.HeadCount * n, keys, start);
     }
 
-    /// <summary>Causal attention of one (head, query) pair per work item, in the cache's numerics (see <see cref="Attention"/>).</summary>
+    /// <summary>
+    /// Causal attention in the cache's numerics (see <see cref="Attention"/>): one (head, query) pair per work item, or,
+    /// when <see cref="Tiled"/>, one KV head × <see cref="TiledTokens"/> queries (every head of its group) per item.
+    /// </summary>
     private sealed class AttentionWork : IParallelWork
     {
+        public const int TiledTokens = 16;
         private readonly Transformer _t;
         private readonly float*[] _scores;
         private readonly ushort*[] _q16, _acc16;
+        private readonly float*[] _tileScratch, _splitScratch;
+        private readonly nint*[] _rowPointers;
         public int Layer, Tokens, Start;
         public float* Pattern;
+        public bool Tiled;
 
         public AttentionWork(Transformer t, int threads)
         {
             _t = t;
+            var c = t._c;
+            int tiledRows = c.HeadCount / c.KvHeadCount * TiledTokens;
+            bool tiles = t.Cache.ElementType == GgmlType.F16 && t.MaxBatch >= TiledAttention.MinRows;
             _scores = new float*[threads];
             _q16 = new ushort*[threads];
             _acc16 = new ushort*[threads];
+            _tileScratch = new float*[threads];
+            _splitScratch = new float*[threads];
+            _rowPointers = new nint*[threads];
             for (int i = 0; i < threads; i++)
             {
                 _scores[i] = t.Alloc(Attention.ScoreCapacity(t.ContextSize));
-                _q16[i] = (ushort*)t.Alloc(t._c.HeadDim);
-                _acc16[i] = (ushort*)t.Alloc(t._c.ValueHeadDim);
+                _q16[i] = (ushort*)t.Alloc(c.HeadDim);
+                _acc16[i] = (ushort*)t.Alloc(c.ValueHeadDim);
+                _splitScratch[i] = t.Alloc(2L * c.ValueHeadDim);
+                if (!tiles) continue;
+                _tileScratch[i] = t.Alloc(TiledAttention.ScratchFloats(tiledRows, c.HeadDim, c.ValueHeadDim));
+                _rowPointers[i] = (nint*)t.Alloc(tiledRows * 4L * 2); // q, output, probabilities pointers and positions
             }
         }
 
@@ -239,6 +258,7 @@ public sealed unsafe class Transformer : IDisposable
             int hd = c.HeadDim, vd = c.ValueHeadDim, group = c.HeadCount / c.KvHeadCount;
             float scale = 1.0f / MathF.Sqrt(hd);
             bool half = _t.Cache.ElementType == GgmlType.F16;
+            if (Tiled) { ExecuteTiled(begin, end, thread, hd, vd, group, scale); return; }
             float* scores = _scores[thread];
             for (int item = begin; item < end; item++)
             {
@@ -247,7 +267,15 @@ public sealed unsafe class Transformer : IDisposable
                 float* q = _t._q + (long)t * c.QueryWidth + h * hd;
                 float* o = _t._attnOut + (long)t * c.HeadCount * vd + h * vd;
                 float* pattern = Pattern == null ? null : Pattern + ((long)h * Tokens + t) * (Start + Tokens);
-                if (half)
+                int cells = Attention.PaddedCells(len, _t.ContextSize);
+                if (half && Tokens == 1 && cells >= Attention.SplitMinCells)
+                {
+                    // llama.cpp splits a long decode's cells across its threads; this matches a llama.cpp run with ours
+                    Attention.ToF16(q, _q16[thread], hd);
+                    Attention.F16Split(_q16[thread], (ushort*)_t.Cache.Keys(Layer, kvh), (ushort*)_t.Cache.Values(Layer, kvh),
+                                       len, cells, _t._ctx.Pool.Threads, hd, vd, scale, o, _acc16[thread], _splitScratch[thread], pattern);
+                }
+                else if (half)
                 {
                     Attention.ToF16(q, _q16[thread], hd);
                     Attention.F16Online(_q16[thread], (ushort*)_t.Cache.Keys(Layer, kvh), (ushort*)_t.Cache.Values(Layer, kvh),
@@ -258,6 +286,31 @@ public sealed unsafe class Transformer : IDisposable
                     Attention.F32(q, (float*)_t.Cache.Keys(Layer, kvh), (float*)_t.Cache.Values(Layer, kvh), len, hd, vd, scale, o, scores);
                     if (pattern != null) new Span<float>(scores, len).CopyTo(new Span<float>(pattern, len));
                 }
+            }
+        }
+
+        private void ExecuteTiled(int begin, int end, int thread, int hd, int vd, int group, float scale)
+        {
+            var c = _t._c;
+            int blocks = (Tokens + TiledTokens - 1) / TiledTokens;
+            nint* ptrs = _rowPointers[thread];
+            int capacity = group * TiledTokens;
+            float** q = (float**)ptrs, o = (float**)(ptrs + capacity), probs = (float**)(ptrs + 2 * capacity);
+            int* pos = (int*)(ptrs + 3 * capacity);
+            for (int item = begin; item < end; item++)
+            {
+                int kvh = item / blocks, t0 = item % blocks * TiledTokens, t1 = Math.Min(Tokens, t0 + TiledTokens);
+                int rows = 0;
+                for (int h = kvh * group; h < (kvh + 1) * group; h++)
+                    for (int t = t0; t < t1; t++, rows++)
+                    {
+                        q[rows] = _t._q + (long)t * c.QueryWidth + h * hd;
+                        o[rows] = _t._attnOut + (long)t * c.HeadCount * vd + h * vd;
+                        probs[rows] = Pattern == null ? null : Pattern + ((long)h * Tokens + t) * (Start + Tokens);
+                        pos[rows] = Start + t;
+                    }
+                TiledAttention.Run(q, pos, o, rows, (ushort*)_t.Cache.Keys(Layer, kvh), (ushort*)_t.Cache.Values(Layer, kvh), hd, vd, scale,
+                                   _tileScratch[thread], Pattern == null ? null : probs);
             }
         }
     }

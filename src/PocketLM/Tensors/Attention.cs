@@ -44,13 +44,74 @@ public static unsafe class Attention
     public static void F16Online(ushort* q16, ushort* keys, ushort* values, int len, int hd, int vd, float scale, float* output, ushort* acc,
                                  float* probabilities = null, bool simd = true)
     {
+        float max = float.NegativeInfinity;
+        float sum = OnlineChunk(q16, keys, values, 0, len, hd, vd, scale, acc, ref max, probabilities, simd);
+        float inv = sum == 0 ? 0 : 1.0f / sum;
+        for (int d = 0; d < vd; d++) output[d] = Fp16.ToSingle(acc[d]) * inv;
+        if (probabilities != null)
+            for (int j = 0; j < len; j++) probabilities[j] = MathF.Exp(probabilities[j] - max) * inv;
+    }
+
+    /// <summary>KV cells from which llama.cpp splits a one-token decode's attention across its threads.</summary>
+    public const int SplitMinCells = 512;
+
+    /// <summary>
+    /// The KV length llama.cpp's attention sees for <paramref name="len"/> used cells: its cache view is padded to a
+    /// multiple of 256 cells, within a cache of <paramref name="contextSize"/> padded the same way.
+    /// </summary>
+    public static int PaddedCells(int len, int contextSize) => Math.Min(RoundUp256(contextSize), RoundUp256(Math.Max(len, 1)));
+
+    private static int RoundUp256(int n) => (n + 255) / 256 * 256;
+
+    /// <summary>
+    /// llama.cpp's split-KV decode (one query row, an F16 cache of at least <see cref="SplitMinCells"/> padded cells):
+    /// the padded cells are cut into one chunk per llama.cpp thread, each chunk runs <see cref="F16Online"/>'s loop
+    /// on its own (F16 accumulator, its own maximum and sum), and the partial results are merged in chunk order with
+    /// libm expf rescaling. The bits therefore depend on llama.cpp's thread count, <paramref name="chunks"/>.
+    /// <paramref name="scratch"/> holds 2·vd floats.
+    /// </summary>
+    public static void F16Split(ushort* q16, ushort* keys, ushort* values, int len, int cells, int chunks, int hd, int vd, float scale,
+                                float* output, ushort* acc, float* scratch, float* probabilities = null, bool simd = true)
+    {
+        int size = (cells + chunks - 1) / chunks;
+        float* merged = scratch, part = scratch + vd;
+        new Span<float>(merged, vd).Clear();
+        float mergedMax = float.NegativeInfinity, mergedSum = 0;
+        for (int c = 0; c < chunks; c++)
+        {
+            int j0 = c * size, j1 = Math.Min(Math.Min(j0 + size, cells), len);
+            if (j1 <= j0) continue; // an empty or fully masked chunk leaves S = 0, which the merge skips
+            float max = float.NegativeInfinity;
+            float sum = OnlineChunk(q16, keys, values, j0, j1, hd, vd, scale, acc, ref max, probabilities, simd);
+            if (sum == 0) continue;
+            for (int d = 0; d < vd; d++) part[d] = Fp16.ToSingle(acc[d]);
+            float now = MathF.Max(mergedMax, max);
+            float keep = MathF.Exp(mergedMax - now), add = MathF.Exp(max - now);
+            // ggml_flash_attn_ext_reduce_partials: a·b + c·d, which the AVX2 build computes as fma(a, b, c·d)
+            for (int d = 0; d < vd; d++) merged[d] = MathF.FusedMultiplyAdd(merged[d], keep, part[d] * add);
+            mergedSum = MathF.FusedMultiplyAdd(mergedSum, keep, sum * add);
+            mergedMax = now;
+        }
+        float inv = mergedSum != 0 ? 1.0f / mergedSum : 1.0f;
+        for (int d = 0; d < vd; d++) output[d] = merged[d] * inv;
+        if (probabilities != null)
+            for (int j = 0; j < len; j++) probabilities[j] = mergedSum == 0 ? 0 : MathF.Exp(probabilities[j] - mergedMax) * inv;
+    }
+
+    /// <summary>
+    /// ggml's one-chunk flash-attention loop over cells [j0, j1): F16·F16 scores, online softmax, F16 accumulator in
+    /// <paramref name="acc"/> (cleared first). Returns the sum of weights; <paramref name="max"/> ends as the running maximum.
+    /// </summary>
+    private static float OnlineChunk(ushort* q16, ushort* keys, ushort* values, int j0, int j1, int hd, int vd, float scale, ushort* acc,
+                                     ref float max, float* scores, bool simd)
+    {
         var dot = MatMul.Kernel(GgmlType.F16, simd);
         new Span<ushort>(acc, vd).Clear();
-        float sum = 0, max = float.NegativeInfinity;
-        for (int j = 0; j < len; j++)
+        float sum = 0;
+        for (int j = j0; j < j1; j++)
         {
             float s = dot((byte*)(keys + (long)j * hd), (byte*)q16, hd) * scale;
-            if (probabilities != null) probabilities[j] = s;
+            if (scores != null) scores[j] = s;
             float ms = 1, vs = 1;
             if (s > max)
             {
@@ -63,10 +124,7 @@ public static unsafe class Attention
             MulAddF16(acc, values + (long)j * vd, vs, vd, simd);
             sum = sum * ms + vs;
         }
-        float inv = sum == 0 ? 0 : 1.0f / sum;
-        for (int d = 0; d < vd; d++) output[d] = Fp16.ToSingle(acc[d]) * inv;
-        if (probabilities != null)
-            for (int j = 0; j < len; j++) probabilities[j] = MathF.Exp(probabilities[j] - max) * inv;
+        return sum;
     }
 
     /// <summary>y = f16(f32(y) · v), ggml_vec_scale_f16.</summary>

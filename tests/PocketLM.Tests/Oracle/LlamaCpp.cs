@@ -381,6 +381,24 @@ public sealed class LlamaCppModel : IDisposable
         Decode(batch);
     }
 
+    /// <summary>Clears the KV cache, evaluates <paramref name="prompt"/> as one batch, then each of <paramref name="next"/>
+    /// as a one-token batch (as generation does), and returns the logits after each of those.</summary>
+    public float[][] DecodeLogits(int[] prompt, int[] next)
+    {
+        CheckPrompt(prompt, next.Length);
+        EvalPrompt(prompt, allLogits: false);
+        var result = new float[next.Length][];
+        var batch = new LLamaBatch();
+        for (int i = 0; i < next.Length; i++)
+        {
+            batch.Clear();
+            batch.Add(next[i], prompt.Length + i, LLamaSeqId.Zero, true);
+            Decode(batch);
+            result[i] = Ctx.GetLogitsIth(0).ToArray();
+        }
+        return result;
+    }
+
     /// <summary>Index of the largest logit; ties go to the lowest id, exactly like llama.cpp's greedy sampler
     /// (<c>if (data[i].logit &gt; data[selected].logit) selected = i;</c> over the id-ordered candidates).</summary>
     public static int ArgMax(ReadOnlySpan<float> logits)

@@ -1,0 +1,83 @@
+using PocketLM.Inference;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace PocketLM.Tests.Oracle;
+
+/// <summary>
+/// llama.cpp's CPU flash attention has three kernels with different numerics, chosen by shape: the one-row kernel, the
+/// tiled kernel for micro-batches of 64 rows or more, and the split-KV kernel for one-token decodes over 512 or more
+/// padded cells (its bits depend on llama.cpp's thread count). PocketLM makes the same choice. These tests run
+/// llama.cpp with its defaults (F16 cache, flash attention auto) on a Q8_0 fixture model and compare logits.
+/// A Q8_0 model's logits are exactly equal unless a tiny upstream difference flips an activation's int8 rounding, so
+/// the measure is the share of positions whose logits are identical: with the wrong kernel it is near zero.
+/// </summary>
+[Collection(LlamaCppCollection.Name)]
+public sealed class AttentionKernelChoiceTests(ITestOutputHelper output)
+{
+    private static readonly string ModelPath = Path.Combine(AppContext.BaseDirectory, "fixtures", "models", "TinyStories-656K-Q8_0.gguf");
+
+    private static double MaxDiff(ReadOnlySpan<float> a, float[] b)
+    {
+        double e = 0;
+        for (int i = 0; i < b.Length; i++) e = Math.Max(e, Math.Abs(a[i] - b[i]));
+        return e;
+    }
+
+    [Theory]
+    [InlineData(64)]
+    [InlineData(200)]
+    public void PromptOf64TokensOrMoreTakesTheTiledKernel(int n)
+    {
+        var rng = new Random(n);
+        float[][] batch;
+        float[] shorter;
+        int vocab;
+        int[] tokens;
+        using (var lm = LlamaCppModel.Load(ModelPath, LlamaCppSettings.Defaults, 256, 2))
+        {
+            vocab = lm.VocabSize;
+            tokens = Enumerable.Range(0, n).Select(_ => rng.Next(3, vocab)).ToArray();
+            batch = lm.AllLogits(tokens);
+            shorter = lm.PromptLogits(tokens[..63]); // 63 rows: the one-row kernel
+        }
+        // llama.cpp itself: the same position computed in a 63-row and an n-row micro-batch differs
+        Assert.True(MaxDiff(shorter, batch[62]) > 1e-3, "llama.cpp gave the same logits for a 63- and a 64+-row batch: the kernel switch this test is about is gone");
+
+        using var model = LanguageModel.Load(ModelPath);
+        using var session = model.CreateSession(new SessionOptions { ContextSize = 256, Threads = 2 });
+        var all = session.PrefillAllLogits(tokens).ToArray();
+        var diffs = Enumerable.Range(0, n).Select(p => MaxDiff(all.AsSpan(p * vocab, vocab), batch[p])).ToArray();
+        int exact = diffs.Count(d => d == 0);
+        output.WriteLine($"{exact}/{n} positions identical; max|Δ| {diffs.Max():G3}; by position: {string.Join(" ", diffs.Select(d => d.ToString("G2")))}");
+        Assert.True(exact >= n * 9 / 10, $"only {exact} of {n} positions identical to llama.cpp's {n}-row batch");
+        Assert.True(diffs.Max() < 0.5, $"max|Δ| {diffs.Max()}");
+    }
+
+    [Theory]
+    [InlineData(300, 2)]
+    [InlineData(600, 2)]
+    [InlineData(300, 1)]
+    public void LongDecodeTakesTheSplitKernelWithLlamaCppsThreadCount(int promptLength, int threads)
+    {
+        var rng = new Random(promptLength + threads);
+        float[][] expected;
+        int[] prompt, next;
+        int vocab;
+        using (var lm = LlamaCppModel.Load(ModelPath, LlamaCppSettings.Defaults, 1024, threads))
+        {
+            vocab = lm.VocabSize;
+            prompt = Enumerable.Range(0, promptLength).Select(_ => rng.Next(3, vocab)).ToArray();
+            next = Enumerable.Range(0, 16).Select(_ => rng.Next(3, vocab)).ToArray();
+            expected = lm.DecodeLogits(prompt, next);
+        }
+        using var model = LanguageModel.Load(ModelPath);
+        using var session = model.CreateSession(new SessionOptions { ContextSize = 1024, Threads = threads, BatchSize = 1024 });
+        session.Prefill(prompt);
+        var diffs = next.Select((t, i) => MaxDiff(session.Decode(t), expected[i])).ToArray();
+        int exact = diffs.Count(d => d == 0);
+        output.WriteLine($"{exact}/{next.Length} decode steps identical; by step: {string.Join(" ", diffs.Select(d => d.ToString("G2")))}");
+        Assert.True(exact >= next.Length * 2 / 3, $"only {exact} of {next.Length} decode steps identical to llama.cpp with {threads} threads");
+        Assert.True(diffs.Max() < 0.5, $"max|Δ| {diffs.Max()}");
+    }
+}
