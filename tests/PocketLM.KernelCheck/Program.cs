@@ -204,6 +204,50 @@ unsafe
         Console.WriteLine($"{(bad == 0 ? "ok  " : "FAIL")} attention F16 head {hd}, {len} keys: {hd - bad}/{hd} bit-exact");
     }
 
+    // The tiled prefill attention (llama.cpp's kernel for 64+ rows) and the split-KV decode against their plain forms.
+    foreach (var (hd, len, first) in new[] { (64, 150, 50), (128, 200, 130), (48, 129, 60) })
+    {
+        var rng = new Random(hd * 3 + len);
+        int rows = len - first;
+        ushort[] k = new ushort[hd * len], v = new ushort[hd * len];
+        foreach (var a in new[] { k, v })
+            for (int i = 0; i < a.Length; i++) a[i] = Fp16.FromSingle((float)(rng.NextDouble() * 4 - 2));
+        float[] q = RandomBlocks.Floats(rng, rows * hd, 1f), tiled = new float[rows * hd], plain = new float[rows * hd];
+        float[] scratch = new float[TiledAttention.ScratchFloats(rows, hd, hd)];
+        nint[] qp = new nint[rows], op = new nint[rows];
+        int[] pos = Enumerable.Range(first, rows).ToArray();
+        fixed (ushort* pk = k, pv = v) fixed (float* pq = q, pt = tiled, pp = plain, ps = scratch) fixed (nint* qq = qp, oo = op) fixed (int* ppos = pos)
+        {
+            for (int r = 0; r < rows; r++) { qq[r] = (nint)(pq + r * hd); oo[r] = (nint)(pt + r * hd); }
+            TiledAttention.Run((float**)qq, ppos, (float**)oo, rows, pk, pv, hd, hd, 0.125f, ps);
+            for (int r = 0; r < rows; r++) TiledAttention.Reference(pq + r * hd, first + r, pk, pv, hd, hd, 0.125f, pp + r * hd);
+        }
+        int bad = 0;
+        for (int i = 0; i < tiled.Length; i++)
+            if (BitConverter.SingleToInt32Bits(tiled[i]) != BitConverter.SingleToInt32Bits(plain[i])) bad++;
+        failures += bad;
+        Console.WriteLine($"{(bad == 0 ? "ok  " : "FAIL")} tiled attention head {hd}, {rows} rows to {len} keys: {tiled.Length - bad}/{tiled.Length} bit-exact");
+    }
+    foreach (int chunks in new[] { 2, 3 })
+    {
+        const int hd = 64, len = 600, cells = 768;
+        var rng = new Random(chunks);
+        ushort[] q = new ushort[hd], k = new ushort[hd * len], v = new ushort[hd * len], acc = new ushort[hd];
+        foreach (var a in new[] { q, k, v })
+            for (int i = 0; i < a.Length; i++) a[i] = Fp16.FromSingle((float)(rng.NextDouble() * 2 - 1));
+        float[] o1 = new float[hd], o2 = new float[hd], scratch = new float[2 * hd];
+        fixed (ushort* pq = q, pk = k, pv = v, pa = acc) fixed (float* a1 = o1, a2 = o2, ps = scratch)
+        {
+            Attention.F16Split(pq, pk, pv, len, cells, chunks, hd, hd, 0.125f, a1, pa, ps, simd: true);
+            Attention.F16Split(pq, pk, pv, len, cells, chunks, hd, hd, 0.125f, a2, pa, ps, simd: false);
+        }
+        int bad = 0;
+        for (int i = 0; i < hd; i++)
+            if (BitConverter.SingleToInt32Bits(o1[i]) != BitConverter.SingleToInt32Bits(o2[i])) bad++;
+        failures += bad;
+        Console.WriteLine($"{(bad == 0 ? "ok  " : "FAIL")} split-KV decode, {chunks} chunks: {hd - bad}/{hd} bit-exact");
+    }
+
     // Whole products through the pool (row chunks, grouped activations, batches) against the single-threaded reference.
     using (var ctx = new ComputeContext(threads: 2, maxCols: 1024, maxBatch: 5))
         foreach (GgmlType type in new[] { GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.F16 })

@@ -76,4 +76,79 @@ internal static unsafe class GgmlNative
         ((delegate* unmanaged<int, float*, nuint, byte*, nuint, byte*, nuint, int, void>)NativeLibrary.GetExport(Cpu, sym))(n, &s, 0, w, 0, act, 0, 1);
         return s;
     }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct InitParams { public nuint MemSize; public nint MemBuffer; public byte NoAlloc; }
+
+    // The few graph-building calls the operator oracles below need (ggml.h), resolved on first use.
+    private static delegate* unmanaged<InitParams, nint> GgmlInit => (delegate* unmanaged<InitParams, nint>)NativeLibrary.GetExport(Base, "ggml_init");
+    private static delegate* unmanaged<nint, int, long, long, long, long, nint> NewTensor =>
+        (delegate* unmanaged<nint, int, long, long, long, long, nint>)NativeLibrary.GetExport(Base, "ggml_new_tensor_4d");
+    private static delegate* unmanaged<nint, void*> Data => (delegate* unmanaged<nint, void*>)NativeLibrary.GetExport(Base, "ggml_get_data");
+    private static delegate* unmanaged<nint, void> GgmlFree => (delegate* unmanaged<nint, void>)NativeLibrary.GetExport(Base, "ggml_free");
+
+    /// <summary>Builds the graph that ends in <paramref name="result"/>, computes it on the CPU backend and copies out n floats.</summary>
+    private static float[] Compute(nint ctx, nint result, int threads, int n)
+    {
+        var newGraph = (delegate* unmanaged<nint, nint>)NativeLibrary.GetExport(Base, "ggml_new_graph");
+        var expand = (delegate* unmanaged<nint, nint, void>)NativeLibrary.GetExport(Base, "ggml_build_forward_expand");
+        var compute = (delegate* unmanaged<nint, nint, int, int>)NativeLibrary.GetExport(Cpu, "ggml_graph_compute_with_ctx");
+        nint graph = newGraph(ctx);
+        expand(graph, result);
+        int status = compute(ctx, graph, threads);
+        if (status != 0) throw new InvalidOperationException($"ggml_graph_compute_with_ctx returned {status}");
+        var output = new float[n];
+        new ReadOnlySpan<float>(Data(result), n).CopyTo(output);
+        return output;
+    }
+
+    private static void Fill<T>(nint tensor, T[] values) where T : unmanaged => values.AsSpan().CopyTo(new Span<T>(Data(tensor), values.Length));
+
+    /// <summary>
+    /// ggml's flash attention itself (GGML_OP_FLASH_ATTN_EXT computed by the CPU backend with <paramref name="threads"/>
+    /// threads), which picks its kernel by shape exactly as inside llama.cpp. q: [heads][queries][dk] F32, k: [kvHeads][cells][dk]
+    /// F16, v: [kvHeads][cells][dv] F16, mask: [queries][cells] F16 (0 or −∞). Returns [queries][heads][dv].
+    /// </summary>
+    public static float[] FlashAttention(float[] q, ushort[] k, ushort[] v, ushort[] mask, int dk, int dv, int queries, int cells,
+                                         int heads, int kvHeads, float scale, int threads)
+    {
+        const int F32 = 0, F16 = 1;
+        int maskRows = (queries + 63) / 64 * 64;
+        long bytes = q.Length * 4L + k.Length * 2L + v.Length * 2L + (long)maskRows * cells * 2 + (long)queries * heads * dv * 4;
+        var fa = (delegate* unmanaged<nint, nint, nint, nint, nint, float, float, float, nint>)NativeLibrary.GetExport(Base, "ggml_flash_attn_ext");
+        nint ctx = GgmlInit(new InitParams { MemSize = (nuint)(bytes * 2 + (256L << 20)) });
+        try
+        {
+            nint tq = NewTensor(ctx, F32, dk, queries, heads, 1);
+            nint tk = NewTensor(ctx, F16, dk, cells, kvHeads, 1);
+            nint tv = NewTensor(ctx, F16, dv, cells, kvHeads, 1);
+            nint tm = NewTensor(ctx, F16, cells, maskRows, 1, 1);
+            Fill(tq, q); Fill(tk, k); Fill(tv, v);
+            new Span<ushort>(Data(tm), maskRows * cells).Fill(0xFC00); // −∞ in the padding rows
+            Fill(tm, mask);
+            return Compute(ctx, fa(ctx, tq, tk, tv, tm, scale, 0f, 0f), threads, queries * heads * dv);
+        }
+        finally { GgmlFree(ctx); }
+    }
+
+    /// <summary>
+    /// ggml's RoPE (GGML_OP_ROPE, no YaRN: ext_factor 0, attn_factor 1) on x: [tokens][heads][dim] F32 at the given
+    /// positions, computed by the CPU backend. mode 0 = adjacent pairs (llama), 2 = NeoX halves (qwen).
+    /// </summary>
+    public static float[] Rope(float[] x, int[] positions, int dim, int heads, int ropeDims, int mode, float freqBase, float freqScale)
+    {
+        const int F32 = 0, I32 = 26;
+        int tokens = positions.Length;
+        var rope = (delegate* unmanaged<nint, nint, nint, nint, int, int, int, float, float, float, float, float, float, nint>)
+            NativeLibrary.GetExport(Base, "ggml_rope_ext");
+        nint ctx = GgmlInit(new InitParams { MemSize = (nuint)(x.Length * 12L + (64L << 20)) });
+        try
+        {
+            nint tx = NewTensor(ctx, F32, dim, heads, tokens, 1);
+            nint tp = NewTensor(ctx, I32, tokens, 1, 1, 1);
+            Fill(tx, x); Fill(tp, positions);
+            return Compute(ctx, rope(ctx, tx, tp, 0, ropeDims, mode, 0, freqBase, freqScale, 0f, 1f, 32f, 1f), 1, x.Length);
+        }
+        finally { GgmlFree(ctx); }
+    }
 }
