@@ -1,4 +1,6 @@
+using LLama.Native;
 using PocketLM.Inference;
+using PocketLM.Models;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -78,5 +80,55 @@ public sealed class AttentionKernelChoiceTests(ITestOutputHelper output)
         int exact = diffs.Count(d => d == 0);
         output.WriteLine($"{exact}/{next.Length} decode steps identical; by step: {string.Join(" ", diffs.Select(d => d.ToString("G2")))}");
         Assert.True(exact == next.Length, $"only {exact} of {next.Length} decode steps identical to llama.cpp with {threads} threads (max|Δ| {diffs.Max():G3})");
+    }
+
+    /// <summary>
+    /// The same on every synthetic test shape (llama MHA with rope_freqs, llama MQA tied, qwen2 GQA with biases, qwen3
+    /// GQA with 128-wide heads and Q/K norms), Q8_0 as llama.cpp quantizes it: a 300-token prompt (tiled kernel) with
+    /// the logits of every position, then 8 decode steps over 512 padded cells (split kernel, 2 threads).
+    /// </summary>
+    [Theory]
+    [InlineData("llama-mha-untied-ropefreqs")]
+    [InlineData("llama-mqa-tied")]
+    [InlineData("qwen2-gqa-untied")]
+    [InlineData("qwen3-gqa-hd128-tied")]
+    public void EveryTestShapeMatchesLlamaCppOnLongPromptsAndDecodes(string shapeName)
+    {
+        var shape = SyntheticShape.Find(shapeName)!;
+        string dir = Fixtures.TempDir();
+        try
+        {
+            string f32 = Path.Combine(dir, "f32.gguf"), q8 = Path.Combine(dir, "q8_0.gguf");
+            SyntheticModel.Write(shape, f32, new SyntheticOptions { WeightType = PocketLM.Tensors.GgmlType.F32, Seed = 3 });
+            LlamaCppQuantizer.Quantize(f32, q8, LLamaFtype.MOSTLY_Q8_0, pure: true, threads: 2);
+            var rng = new Random(11);
+            int[] prompt = [SyntheticModel.BosId, .. Enumerable.Range(0, 299).Select(_ => rng.Next(3, shape.VocabSize))];
+            int[] next = Enumerable.Range(0, 8).Select(_ => rng.Next(3, shape.VocabSize)).ToArray();
+            float[][] all, decodes;
+            using (var lm = LlamaCppModel.Load(q8, LlamaCppSettings.Defaults, 1024, 2))
+            {
+                all = lm.AllLogits(prompt);
+                decodes = lm.DecodeLogits(prompt, next);
+            }
+            using var model = LanguageModel.Load(q8);
+            int vocab = shape.VocabSize;
+            double[] promptDiffs, decodeDiffs;
+            using (var session = model.CreateSession(new SessionOptions { ContextSize = 1024, Threads = 2 }))
+            {
+                var logits = session.PrefillAllLogits(prompt).ToArray();
+                promptDiffs = Enumerable.Range(0, prompt.Length).Select(p => MaxDiff(logits.AsSpan(p * vocab, vocab), all[p])).ToArray();
+            }
+            using (var session = model.CreateSession(new SessionOptions { ContextSize = 1024, Threads = 2 }))
+            {
+                session.Prefill(prompt);
+                decodeDiffs = next.Select((t, i) => MaxDiff(session.Decode(t), decodes[i])).ToArray();
+            }
+            int exactPrompt = promptDiffs.Count(d => d == 0), exactDecode = decodeDiffs.Count(d => d == 0);
+            output.WriteLine($"{shapeName}: prompt {exactPrompt}/{prompt.Length} positions identical (max|Δ| {promptDiffs.Max():G3}), " +
+                             $"decode {exactDecode}/{next.Length} (max|Δ| {decodeDiffs.Max():G3})");
+            Assert.True(exactPrompt == prompt.Length && exactDecode == next.Length,
+                $"{shapeName}: prompt {exactPrompt}/{prompt.Length}, decode {exactDecode}/{next.Length} identical");
+        }
+        finally { Directory.Delete(dir, recursive: true); }
     }
 }
