@@ -77,6 +77,37 @@ public class HookTests
         Assert.Equal((model.Config.HeadCount, n + 1), (ctx.Rows, ctx.Columns));
     }
 
+    /// <summary>The tiled prefill kernel (64+ tokens) and the split-KV decode (512+ padded cells) give the pattern too,
+    /// and reading it changes no logit.</summary>
+    [Fact]
+    public void PatternOfLongPromptsAndDecodes()
+    {
+        using var model = LanguageModel.Load(Fixtures.Model("stories260K.gguf"));
+        var prompt = Enumerable.Range(0, 300).Select(i => 3 + i * 7 % 500).ToArray();
+        float[] plain, plainNext;
+        using (var s = model.CreateSession(new SessionOptions { ContextSize = 600, Threads = 2 }))
+        {
+            plain = s.Prefill(prompt).ToArray();
+            plainNext = s.Decode(432).ToArray();
+        }
+        using var session = model.CreateSession(new SessionOptions { ContextSize = 600, Threads = 2 });
+        float[]? pattern = null;
+        HookContext ctx = default;
+        using var h = session.Hooks.Add("blocks.3.attn.hook_pattern", (in HookContext c, Span<float> t) => { pattern = t.ToArray(); ctx = c; });
+        Assert.Equal(plain, session.Prefill(prompt).ToArray());
+        Assert.Equal((model.Config.HeadCount * prompt.Length, prompt.Length), (ctx.Rows, ctx.Columns));
+        for (int row = 0; row < ctx.Rows; row++)
+        {
+            int query = row % prompt.Length;
+            var r = pattern.AsSpan(row * ctx.Columns, ctx.Columns);
+            Assert.Equal(1.0, r.ToArray().Sum(), 3);
+            for (int k = query + 1; k < ctx.Columns; k++) Assert.Equal(0f, r[k]);
+        }
+        Assert.Equal(plainNext, session.Decode(432).ToArray());
+        Assert.Equal((model.Config.HeadCount, prompt.Length + 1), (ctx.Rows, ctx.Columns));
+        for (int row = 0; row < ctx.Rows; row++) Assert.Equal(1.0, pattern.AsSpan(row * ctx.Columns, ctx.Columns).ToArray().Sum(), 3);
+    }
+
     [Fact]
     public void UnembedHookSeesTheLogits()
     {
