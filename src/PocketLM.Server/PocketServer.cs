@@ -80,7 +80,13 @@ public sealed partial class PocketServer : IAsyncDisposable
             {
                 for (int i = 0; i < options.Slots; i++)
                 {
-                    var engine = new ChatEngine(_model, new PocketLM.Inference.SessionOptions { ContextSize = options.ContextSize, Threads = ThreadsPerSlot },
+                    // long decodes reproduce llama.cpp with --threads when given, else its LLamaSharp default (see LlamaCppThreads)
+                    var session = new PocketLM.Inference.SessionOptions
+                    {
+                        ContextSize = options.ContextSize, Threads = ThreadsPerSlot,
+                        LlamaCppThreads = options.Threads > 0 ? options.Threads : Math.Max(Environment.ProcessorCount / 2, 1),
+                    };
+                    var engine = new ChatEngine(_model, session,
                         template, options.ReasoningBudgets);
                     slots.Add(new Slot(i, engine));
                 }

@@ -26,6 +26,8 @@ internal static class ChatCommand
           --temp T                   temperature (default 0.8; 0 = greedy)
           -s, --seed S               seed for reproducible sampling (default: random)
           -t, --threads N            compute threads (default: all cores)
+          --llama-threads N          thread count of the llama.cpp run to agree with past 256 tokens of context
+                                     (default: -t if given, else half the cores, as LLamaSharp)
         Type /help in the chat for its commands. Ctrl+C stops the current reply; Ctrl+C twice at the prompt, Ctrl+D or
         /exit leaves. Without a terminal, lines are read from standard input, one message per line.
         """;
@@ -48,7 +50,7 @@ internal static class ChatCommand
     {
         if (Pocket.WantsHelp(args)) { Console.Out.Write(Help); return 0; }
         var cl = new CommandLine("chat", args,
-            ["--system", "--reasoning-effort", "--think-budget", "--chat-template", "-n|--n-predict", "-c|--ctx", "--temp", "-s|--seed", "-t|--threads"], []);
+            ["--system", "--reasoning-effort", "--think-budget", "--chat-template", "-n|--n-predict", "-c|--ctx", "--temp", "-s|--seed", "-t|--threads", "--llama-threads"], []);
         cl.ExpectPositional(1, "[MODEL.gguf] [options]");
         ReasoningEffort? effort = null;
         if (cl.GetString("--reasoning-effort") is { } e)
@@ -56,7 +58,12 @@ internal static class ChatCommand
         int? thinkBudget = cl.Has("--think-budget") ? cl.GetInt("--think-budget", 0, 0) : null;
         int maxTokens = cl.GetInt("--n-predict", -1, -1);
         var sampling = new SamplerOptions { Temperature = cl.GetFloat("--temp", 0.8f, 0), Seed = cl.GetULong("--seed") };
-        var session = new SessionOptions { ContextSize = cl.GetInt("--ctx", 0, 0), Threads = cl.GetInt("--threads", Environment.ProcessorCount, 1, 1024) };
+        var session = new SessionOptions
+        {
+            ContextSize = cl.GetInt("--ctx", 0, 0),
+            Threads = cl.GetInt("--threads", 0, 1, 1024), // 0: every core
+            LlamaCppThreads = cl.GetInt("--llama-threads", 0, 1, 1024),
+        };
         ChatTemplate? template = null;
         if (cl.GetString("--chat-template") is { } tp)
         {

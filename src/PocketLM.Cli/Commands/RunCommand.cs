@@ -25,6 +25,8 @@ internal static class RunCommand
           --presence-penalty F   (default 0)
           -s, --seed S           seed for reproducible sampling (default: random)
           -t, --threads N        compute threads (default: all cores)
+          --llama-threads N      thread count of the llama.cpp run to agree with past 256 tokens of context, where its
+                                 attention depends on it (default: -t if given, else half the cores, as LLamaSharp)
           -c, --ctx N            context size (default: min(model context, 4096))
           --no-bos               do not add the BOS token
           --parse-special        recognise control tokens written in the prompt
@@ -35,14 +37,15 @@ internal static class RunCommand
         if (Pocket.WantsHelp(args)) { Console.Out.Write(Help); return 0; }
         var cl = new CommandLine("run", args,
             ["-p|--prompt", "-f|--file", "-n|--n-predict", "--temp", "--top-k", "--top-p", "--min-p", "--repeat-penalty", "--repeat-last-n",
-             "--frequency-penalty", "--presence-penalty", "-s|--seed", "-t|--threads", "-c|--ctx"],
+             "--frequency-penalty", "--presence-penalty", "-s|--seed", "-t|--threads", "--llama-threads", "-c|--ctx"],
             ["--no-bos", "--parse-special"]);
         cl.ExpectPositional(1, "[MODEL.gguf] -p PROMPT");
         string? prompt = cl.GetString("--prompt");
         if (cl.GetString("--file") is { } promptFile) prompt = File.ReadAllText(promptFile);
         if (prompt == null) throw new UsageException("run: missing -p PROMPT (or -f FILE)");
         int nPredict = cl.GetInt("--n-predict", -1, -1);
-        int threads = cl.GetInt("--threads", Environment.ProcessorCount, 1, 1024);
+        int threads = cl.GetInt("--threads", 0, 1, 1024); // 0: the session takes every core
+        int llamaThreads = cl.GetInt("--llama-threads", 0, 1, 1024);
         int ctxArg = cl.GetInt("--ctx", 0, 0);
         var samplerOptions = new SamplerOptions
         {
@@ -60,7 +63,7 @@ internal static class RunCommand
         var loadClock = Stopwatch.StartNew();
         using var model = ModelSource.Load(cl.Positional.ElementAtOrDefault(0));
         var tokenizer = model.Tokenizer;
-        using var session = model.CreateSession(new SessionOptions { ContextSize = ctxArg, Threads = threads });
+        using var session = model.CreateSession(new SessionOptions { ContextSize = ctxArg, Threads = threads, LlamaCppThreads = llamaThreads });
         var sampler = new Sampler(model.Config.VocabSize, samplerOptions, session.ContextSize);
         double loadMs = loadClock.Elapsed.TotalMilliseconds;
 

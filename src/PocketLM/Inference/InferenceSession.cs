@@ -16,6 +16,17 @@ public sealed record SessionOptions
     /// F32 (plain softmax attention in full precision, as llama.cpp with an F32 cache and flash attention off).
     /// </summary>
     public GgmlType KvCacheType { get; init; } = GgmlType.F16;
+    /// <summary>
+    /// The thread count of the llama.cpp run whose numerics long decodes reproduce: past 256 cells llama.cpp splits a
+    /// one-token decode's attention into one chunk per thread (see <see cref="Attention.F16Split"/>), so its output then
+    /// depends on its thread count. 0 = <see cref="Threads"/> when that is set, else max(cores / 2, 1), which is what
+    /// LLamaSharp picks by default and what llama.cpp's tools pick on CPUs with two threads per core.
+    /// </summary>
+    public int LlamaCppThreads { get; init; }
+
+    /// <summary>The llama.cpp thread count these options stand for (see <see cref="LlamaCppThreads"/>).</summary>
+    public int EffectiveLlamaCppThreads =>
+        LlamaCppThreads > 0 ? LlamaCppThreads : Threads > 0 ? Threads : Math.Max(Environment.ProcessorCount / 2, 1);
 }
 
 /// <summary>A prompt or generation that would not fit the session's context.</summary>
@@ -38,7 +49,8 @@ public sealed class InferenceSession : IDisposable
         if (options.ContextSize < 0) throw new ArgumentOutOfRangeException(nameof(options), "context size must be positive");
         int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
         int batch = Math.Clamp(options.BatchSize, 1, ctx);
-        _transformer = new Transformer(model.Config, model.Weights, ctx, batch, threads, options.KvCacheType);
+        if (options.LlamaCppThreads < 0) throw new ArgumentOutOfRangeException(nameof(options), "LlamaCppThreads must be 0 (auto) or positive");
+        _transformer = new Transformer(model.Config, model.Weights, ctx, batch, threads, options.KvCacheType, options.EffectiveLlamaCppThreads);
         _tokens.Capacity = ctx;
     }
 

@@ -30,8 +30,10 @@ public sealed unsafe class Transformer : IDisposable
     private float* _pattern;
     private long _patternFloats;
 
-    public Transformer(ModelConfig config, ModelWeights weights, int contextSize, int maxBatch, int threads, GgmlType kvType = GgmlType.F16)
+    public Transformer(ModelConfig config, ModelWeights weights, int contextSize, int maxBatch, int threads, GgmlType kvType = GgmlType.F16,
+                       int llamaCppThreads = 0)
     {
+        LlamaCppThreads = llamaCppThreads > 0 ? llamaCppThreads : threads;
         _c = config;
         _w = weights;
         ContextSize = contextSize;
@@ -59,6 +61,8 @@ public sealed unsafe class Transformer : IDisposable
 
     public int ContextSize { get; }
     public int MaxBatch { get; }
+    /// <summary>Chunks of llama.cpp's split-KV decode attention (its thread count; see SessionOptions.LlamaCppThreads).</summary>
+    public int LlamaCppThreads { get; }
     public KvCache Cache { get; }
     public HookRegistry Hooks { get; }
     public ComputeContext Compute => _ctx;
@@ -270,10 +274,10 @@ public sealed unsafe class Transformer : IDisposable
                 int cells = Attention.PaddedCells(len, _t.ContextSize);
                 if (half && Tokens == 1 && cells >= Attention.SplitMinCells)
                 {
-                    // llama.cpp splits a long decode's cells across its threads; this matches a llama.cpp run with ours
+                    // llama.cpp splits a long decode's cells across its threads: this matches a run with LlamaCppThreads
                     Attention.ToF16(q, _q16[thread], hd);
                     Attention.F16Split(_q16[thread], (ushort*)_t.Cache.Keys(Layer, kvh), (ushort*)_t.Cache.Values(Layer, kvh),
-                                       len, cells, _t._ctx.Pool.Threads, hd, vd, scale, o, _acc16[thread], _splitScratch[thread], pattern);
+                                       len, cells, _t.LlamaCppThreads, hd, vd, scale, o, _acc16[thread], _splitScratch[thread], pattern);
                 }
                 else if (half)
                 {

@@ -51,6 +51,9 @@ public class CliErrorTests
     public void OutOfRangeNumber() => AssertOneLineError(PocketProcess.Run("run", "-p", "x", "--top-p", "1.5"), 2, "--top-p must be between");
 
     [Fact]
+    public void LlamaThreadsMustBePositive() => AssertOneLineError(PocketProcess.Run("run", "-p", "x", "--llama-threads", "0"), 2, "--llama-threads must be between");
+
+    [Fact]
     public void MissingValue() => AssertOneLineError(PocketProcess.Run("run", "-p"), 2, "needs a value");
 
     [Fact]

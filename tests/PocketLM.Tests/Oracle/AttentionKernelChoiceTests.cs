@@ -83,6 +83,35 @@ public sealed class AttentionKernelChoiceTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// Without a thread count on either side: LLamaSharp's default (half the cores) and PocketLM's default
+    /// <see cref="SessionOptions.LlamaCppThreads"/> pick the same split, though PocketLM computes with every core.
+    /// </summary>
+    [Fact]
+    public void DefaultOptionsAgreeWithLLamaSharpDefaultsOnLongDecodes()
+    {
+        int llamaSharpDefault = Math.Max(Environment.ProcessorCount / 2, 1);
+        Assert.Equal(llamaSharpDefault, new SessionOptions().EffectiveLlamaCppThreads);
+        Assert.Equal(3, new SessionOptions { Threads = 3 }.EffectiveLlamaCppThreads);
+        Assert.Equal(4, new SessionOptions { Threads = 3, LlamaCppThreads = 4 }.EffectiveLlamaCppThreads);
+
+        var rng = new Random(5);
+        float[][] expected;
+        int[] prompt, next;
+        using (var lm = LlamaCppModel.Load(ModelPath, LlamaCppSettings.Defaults, 1024, llamaSharpDefault))
+        {
+            prompt = Enumerable.Range(0, 400).Select(_ => rng.Next(3, lm.VocabSize)).ToArray();
+            next = Enumerable.Range(0, 8).Select(_ => rng.Next(3, lm.VocabSize)).ToArray();
+            expected = lm.DecodeLogits(prompt, next);
+        }
+        using var model = LanguageModel.Load(ModelPath);
+        using var session = model.CreateSession(new SessionOptions { ContextSize = 1024 });
+        session.Prefill(prompt);
+        var diffs = next.Select((t, i) => MaxDiff(session.Decode(t), expected[i])).ToArray();
+        output.WriteLine($"{session.Threads} compute threads, split as {llamaSharpDefault}: {string.Join(" ", diffs.Select(d => d.ToString("G2")))}");
+        Assert.All(diffs, d => Assert.Equal(0, d));
+    }
+
+    /// <summary>
     /// The same on every synthetic test shape (llama MHA with rope_freqs, llama MQA tied, qwen2 GQA with biases, qwen3
     /// GQA with 128-wide heads and Q/K norms), Q8_0 as llama.cpp quantizes it: a 300-token prompt (tiled kernel) with
     /// the logits of every position, then 8 decode steps over 512 padded cells (split kernel, 2 threads).
