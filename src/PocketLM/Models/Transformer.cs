@@ -287,7 +287,7 @@ public sealed unsafe class Transformer : IDisposable
                 }
                 else
                 {
-                    Attention.F32(q, (float*)_t.Cache.Keys(Layer, kvh), (float*)_t.Cache.Values(Layer, kvh), len, hd, vd, scale, o, scores);
+                    Attention.F32(q, (float*)_t.Cache.Keys(Layer, kvh), (float*)_t.Cache.Values(Layer, kvh), len, hd, vd, scale, o, scores, Tokens > 1);
                     if (pattern != null) new Span<float>(scores, len).CopyTo(new Span<float>(pattern, len));
                 }
             }

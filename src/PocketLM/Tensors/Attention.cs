@@ -18,10 +18,13 @@ public static unsafe class Attention
     /// out[0..vd) = Σ_j softmax(q·k_j · scale)_j · v_j over j &lt; len. <paramref name="scores"/> holds
     /// <see cref="ScoreCapacity"/>(len) floats of scratch (left as the probabilities). The softmax runs over the row padded
     /// with masked (−∞) entries to a whole SIMD group, as llama.cpp's padded KV rows are, so its exp/sum grouping is ggml's.
+    /// The two products follow the code llama.cpp's mul_mat picks for them: scores by ggml_vec_dot_f32 in a prompt
+    /// (<paramref name="batch"/>) and by tinyBLAS in a one-token decode; the weighted sum by tinyBLAS (the values are
+    /// stored transposed there, so cell j feeds lane j mod 8 of eight fused chains, then tinyBLAS's horizontal sum).
     /// </summary>
-    public static void F32(float* q, float* keys, float* values, int len, int hd, int vd, float scale, float* output, float* scores)
+    public static void F32(float* q, float* keys, float* values, int len, int hd, int vd, float scale, float* output, float* scores, bool batch = false)
     {
-        for (int j = 0; j < len; j++) scores[j] = Ops.Dot(q, keys + (long)j * hd, hd) * scale;
+        for (int j = 0; j < len; j++) scores[j] = (batch ? VecDotF32(keys + (long)j * hd, q, hd) : Ops.Dot(q, keys + (long)j * hd, hd)) * scale;
         int padded = ScoreCapacity(len);
         for (int j = len; j < padded; j++) scores[j] = float.NegativeInfinity;
         float max = float.NegativeInfinity;
@@ -29,8 +32,54 @@ public static unsafe class Attention
         double sum = GgmlExp.SoftMaxExp(scores, scores, padded, max);
         float inv = (float)(1.0 / sum);
         for (int j = 0; j < len; j++) scores[j] *= inv;
-        new Span<float>(output, vd).Clear();
-        for (int j = 0; j < len; j++) Ops.AddScaled(output, values + (long)j * vd, scores[j], vd);
+        float* lanes = stackalloc float[8 * vd]; // lane t of every output element, element-major within a lane
+        new Span<float>(lanes, 8 * vd).Clear();
+        for (int j = 0; j < len; j++) Ops.AddScaled(lanes + (j & 7) * vd, values + (long)j * vd, scores[j], vd);
+        for (int d = 0; d < vd; d++)
+        {
+            float* l = lanes + d;
+            output[d] = ((l[4 * vd] + l[0]) + (l[6 * vd] + l[2 * vd])) + ((l[5 * vd] + l[vd]) + (l[7 * vd] + l[3 * vd]));
+        }
+    }
+
+    /// <summary>
+    /// ggml_vec_dot_f32 as its AVX2 build computes it: four eight-lane fused chains over 32-element steps (element e in
+    /// chain e/8 mod 4, lane e mod 8), its reduction, then the tail. llama.cpp scores a prompt's keys with it
+    /// (its permuted queries are not contiguous, so tinyBLAS declines); a one-token decode goes to tinyBLAS (<see cref="Ops.Dot"/>).
+    /// </summary>
+    internal static float VecDotF32(float* x, float* y, int n, bool simd = true)
+    {
+        int np = n & ~31;
+        Vector128<float> lo, hi; // lanes 0–3 and 4–7 of (chain0 + chain2) + (chain1 + chain3)
+        if (simd && Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (int i = 0; i < np; i += 32)
+            {
+                a0 = Vector256.FusedMultiplyAdd(Vector256.Load(x + i), Vector256.Load(y + i), a0);
+                a1 = Vector256.FusedMultiplyAdd(Vector256.Load(x + i + 8), Vector256.Load(y + i + 8), a1);
+                a2 = Vector256.FusedMultiplyAdd(Vector256.Load(x + i + 16), Vector256.Load(y + i + 16), a2);
+                a3 = Vector256.FusedMultiplyAdd(Vector256.Load(x + i + 24), Vector256.Load(y + i + 24), a3);
+            }
+            var r = (a0 + a2) + (a1 + a3);
+            lo = r.GetLower(); hi = r.GetUpper();
+        }
+        else
+        {
+            float* acc = stackalloc float[32];
+            for (int k = 0; k < 32; k++) acc[k] = 0;
+            for (int i = 0; i < np; i += 32)
+                for (int k = 0; k < 32; k++) acc[k] = MathF.FusedMultiplyAdd(x[i + k], y[i + k], acc[k]);
+            float* r = stackalloc float[8];
+            for (int k = 0; k < 8; k++) r[k] = (acc[k] + acc[16 + k]) + (acc[8 + k] + acc[24 + k]);
+            lo = Vector128.Create(r[0], r[1], r[2], r[3]); hi = Vector128.Create(r[4], r[5], r[6], r[7]);
+        }
+        var t = lo + hi;
+        float sum = (t.GetElement(0) + t.GetElement(1)) + (t.GetElement(2) + t.GetElement(3));
+        // The tail (head sizes that are not a multiple of 32): float multiply-adds, which match ggml in most but not all
+        // cases (255 of 300 random 17-element dots); the sizes of the supported families (64, 128) have no tail.
+        for (int i = np; i < n; i++) sum += x[i] * y[i];
+        return sum;
     }
 
     /// <summary>Scratch floats <see cref="F32"/> needs for a row of <paramref name="len"/> keys.</summary>

@@ -106,3 +106,30 @@ public sealed unsafe class AttentionOracleTests(ITestOutputHelper output)
         Assert.Equal(0, Compare(c.Expected, got, $"split, {threads} threads"));
     }
 }
+
+/// <summary>The F32-cache attention's two orders (flash attention off) against ggml's own ggml_vec_dot_f32.</summary>
+public sealed unsafe class VecDotF32OracleTests
+{
+    [Theory]
+    [InlineData(64)]
+    [InlineData(128)]
+    [InlineData(96)]
+    [InlineData(256)]
+    public void MatchesGgmlVecDotF32BitForBit(int n) // multiples of 32: the tail is not emulated exactly (see VecDotF32)
+    {
+        var rng = new Random(n);
+        for (int trial = 0; trial < 50; trial++)
+        {
+            var x = Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 4 - 2)).ToArray();
+            var y = Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 4 - 2)).ToArray();
+            fixed (float* px = x, py = y)
+            {
+                float simd = Attention.VecDotF32(px, py, n), scalar = Attention.VecDotF32(px, py, n, simd: false);
+                Assert.Equal(BitConverter.SingleToInt32Bits(scalar), BitConverter.SingleToInt32Bits(simd));
+                if (!GgmlNative.Available) continue;
+                float ggml = GgmlNative.VecDot(GgmlType.F32, (byte*)px, (byte*)py, n);
+                Assert.True(BitConverter.SingleToInt32Bits(ggml) == BitConverter.SingleToInt32Bits(simd), $"n={n}: ggml {ggml:R}, ours {simd:R}");
+            }
+        }
+    }
+}
