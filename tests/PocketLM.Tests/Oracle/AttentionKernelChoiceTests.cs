@@ -20,6 +20,20 @@ public sealed class AttentionKernelChoiceTests(ITestOutputHelper output)
 {
     private static readonly string ModelPath = Path.Combine(AppContext.BaseDirectory, "fixtures", "models", "TinyStories-656K-Q8_0.gguf");
 
+    /// <summary>
+    /// Identical logits are asserted where llama.cpp runs its AVX2 build (no AVX-512 here), the build whose numerics
+    /// PocketLM's kernels reproduce and that these results were measured with; on an AVX-512 CPU LLamaSharp loads its
+    /// AVX-512 build, not checked bit for bit, so there the logits need only be close.
+    /// </summary>
+    private static void AssertAgreement(double[] diffs, string what)
+    {
+        int exact = diffs.Count(d => d == 0);
+        if (!PocketLM.Tensors.GgmlExp.Avx512Variant)
+            Assert.True(exact == diffs.Length, $"{what}: only {exact} of {diffs.Length} identical to llama.cpp (max|Δ| {diffs.Max():G3})");
+        else
+            Assert.True(diffs.Max() < 0.5, $"{what}: max|Δ| {diffs.Max():G3} (AVX-512 build of llama.cpp)");
+    }
+
     private static double MaxDiff(ReadOnlySpan<float> a, float[] b)
     {
         double e = 0;
@@ -53,7 +67,7 @@ public sealed class AttentionKernelChoiceTests(ITestOutputHelper output)
         var diffs = Enumerable.Range(0, n).Select(p => MaxDiff(all.AsSpan(p * vocab, vocab), batch[p])).ToArray();
         int exact = diffs.Count(d => d == 0);
         output.WriteLine($"{exact}/{n} positions identical; max|Δ| {diffs.Max():G3}; by position: {string.Join(" ", diffs.Select(d => d.ToString("G2")))}");
-        Assert.True(exact == n, $"only {exact} of {n} positions identical to llama.cpp's {n}-row batch (max|Δ| {diffs.Max():G3})");
+        AssertAgreement(diffs, $"{n}-token prompt, positions");
     }
 
     [Theory]
@@ -79,7 +93,7 @@ public sealed class AttentionKernelChoiceTests(ITestOutputHelper output)
         var diffs = next.Select((t, i) => MaxDiff(session.Decode(t), expected[i])).ToArray();
         int exact = diffs.Count(d => d == 0);
         output.WriteLine($"{exact}/{next.Length} decode steps identical; by step: {string.Join(" ", diffs.Select(d => d.ToString("G2")))}");
-        Assert.True(exact == next.Length, $"only {exact} of {next.Length} decode steps identical to llama.cpp with {threads} threads (max|Δ| {diffs.Max():G3})");
+        AssertAgreement(diffs, $"decode steps after {promptLength} tokens, {threads} threads");
     }
 
     /// <summary>
@@ -108,7 +122,7 @@ public sealed class AttentionKernelChoiceTests(ITestOutputHelper output)
         session.Prefill(prompt);
         var diffs = next.Select((t, i) => MaxDiff(session.Decode(t), expected[i])).ToArray();
         output.WriteLine($"{session.Threads} compute threads, split as {llamaSharpDefault}: {string.Join(" ", diffs.Select(d => d.ToString("G2")))}");
-        Assert.All(diffs, d => Assert.Equal(0, d));
+        AssertAgreement(diffs, "decode steps with default options");
     }
 
     /// <summary>
@@ -155,8 +169,8 @@ public sealed class AttentionKernelChoiceTests(ITestOutputHelper output)
             int exactPrompt = promptDiffs.Count(d => d == 0), exactDecode = decodeDiffs.Count(d => d == 0);
             output.WriteLine($"{shapeName}: prompt {exactPrompt}/{prompt.Length} positions identical (max|Δ| {promptDiffs.Max():G3}), " +
                              $"decode {exactDecode}/{next.Length} (max|Δ| {decodeDiffs.Max():G3})");
-            Assert.True(exactPrompt == prompt.Length && exactDecode == next.Length,
-                $"{shapeName}: prompt {exactPrompt}/{prompt.Length}, decode {exactDecode}/{next.Length} identical");
+            AssertAgreement(promptDiffs, $"{shapeName} prompt positions");
+            AssertAgreement(decodeDiffs, $"{shapeName} decode steps");
         }
         finally { Directory.Delete(dir, recursive: true); }
     }
