@@ -9,7 +9,11 @@ public sealed record SessionOptions
     public int ContextSize { get; init; }
     /// <summary>Compute threads (the calling thread included); 0 = one per core.</summary>
     public int Threads { get; init; }
-    /// <summary>Most tokens one forward pass processes; longer prompts run in chunks of this size.</summary>
+    /// <summary>
+    /// Most tokens one forward pass processes; longer prompts run in chunks of this size. It plays llama.cpp's n_ubatch
+    /// (default 512 there too): a chunk of 64 or more tokens takes llama.cpp's tiled attention, so the logits match a
+    /// llama.cpp run with the same micro-batch size.
+    /// </summary>
     public int BatchSize { get; init; } = 512;
     /// <summary>
     /// KV cache element type: F16 (default, as llama.cpp: half the memory, and llama.cpp's flash-attention numerics) or
