@@ -80,6 +80,17 @@ internal static unsafe class Fp16
 
     // 128-bit forms with the portable Vector128 API (NEON on ARM64, SSE on x86-64), the same bit tricks as the 256-bit ones.
 
+    /// <summary>n halves to floats with the widest exact conversion the CPU has (NaN payloads aside, as <see cref="ToSingle8"/>).</summary>
+    public static void ToSingleRow(ushort* x, float* y, int n)
+    {
+        int i = 0;
+        if (VecDotAvx2.IsSupported)
+            for (; i + 8 <= n; i += 8) ToSingle8(x + i).Store(y + i);
+        else if (VecDotNeon.IsSupported)
+            for (; i + 4 <= n; i += 4) ToSingle4(x + i).Store(y + i);
+        for (; i < n; i++) y[i] = Table[x[i]];
+    }
+
     /// <summary>Four halves to floats, exact (as <see cref="ToSingle8"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> ToSingle4(ushort* p)

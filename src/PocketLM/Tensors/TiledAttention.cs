@@ -61,7 +61,7 @@ public static unsafe class TiledAttention
             {
                 ushort* k = keys + (long)(t0 + tk) * hd;
                 for (int dk = 0; dk < hd; dk++) kt[dk * TileKeys + tk] = Fp16.Table[k[dk]];
-                ToF32(values + (long)(t0 + tk) * vd, vt + (long)tk * vd, vd);
+                Fp16.ToSingleRow(values + (long)(t0 + tk) * vd, vt + (long)tk * vd, vd);
             }
             for (int tk = cells; tk < TileKeys; tk++)
                 for (int dk = 0; dk < hd; dk++) kt[dk * TileKeys + tk] = 0;
@@ -259,15 +259,5 @@ public static unsafe class TiledAttention
         if (simd && Vector256.IsHardwareAccelerated)
             for (var vv = Vector256.Create(v); i + 8 <= n; i += 8) (Vector256.Load(y + i) * vv).Store(y + i);
         for (; i < n; i++) y[i] *= v;
-    }
-
-    private static void ToF32(ushort* x, float* y, int n)
-    {
-        int i = 0;
-        if (VecDotAvx2.IsSupported)
-            for (; i + 8 <= n; i += 8) Fp16.ToSingle8(x + i).Store(y + i);
-        else if (VecDotNeon.IsSupported)
-            for (; i + 4 <= n; i += 4) Fp16.ToSingle4(x + i).Store(y + i);
-        for (; i < n; i++) y[i] = Fp16.Table[x[i]];
     }
 }

@@ -34,12 +34,7 @@ public sealed class AttentionKernelChoiceTests(ITestOutputHelper output)
             Assert.True(diffs.Max() < 0.5, $"{what}: max|Δ| {diffs.Max():G3} (AVX-512 build of llama.cpp)");
     }
 
-    private static double MaxDiff(ReadOnlySpan<float> a, float[] b)
-    {
-        double e = 0;
-        for (int i = 0; i < b.Length; i++) e = Math.Max(e, Math.Abs(a[i] - b[i]));
-        return e;
-    }
+    private static double MaxDiff(ReadOnlySpan<float> a, float[] b) => DifferentialTests.MaxAbsDiff(a, b);
 
     [Theory]
     [InlineData(64)]
