@@ -12,6 +12,9 @@ internal static unsafe class Kernels
     public static int Run(string[] args)
     {
         const int rows = 4096, cols = 4096;
+        SmallPages = args.Contains("--4k");
+        args = args.Where(a => a != "--4k").ToArray();
+        Console.WriteLine(SmallPages ? "weights on 4 KiB pages (--4k)" : "weights on 2 MiB pages, as a loaded model's (HugePages)");
         var types = args.Length > 0 ? args.Select(Enum.Parse<GgmlType>).ToArray() : [GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.F16];
         var rng = new Random(1);
         float* x = (float*)NativeMemory.AlignedAlloc(cols * 4 * 8, 64);
@@ -50,10 +53,17 @@ internal static unsafe class Kernels
     /// Data with NativeMemory.AlignedFree). Random bits with small finite scales are as costly to multiply as real weights.
     /// </summary>
     /// <summary>The matrix repacked as <c>LanguageModel.Load</c> would (Q4_0, Q4_K on AVX2), or itself.</summary>
+    /// <summary>Weights on 4 KiB pages instead of huge pages (<c>kernels --4k</c>), to see what the pages cost.</summary>
+    internal static bool SmallPages;
+
+    /// <summary>Memory for weights: huge pages as <see cref="HugePages"/> gives a loaded model's repacked matrices (and the
+    /// page cache its mapped file, where it has large folios).</summary>
+    private static byte* Alloc(long bytes) => SmallPages ? (byte*)NativeMemory.AlignedAlloc((nuint)bytes, 64) : HugePages.Alloc(bytes);
+
     internal static WeightMatrix Packed(WeightMatrix m)
     {
         if (!VecDotAvx2.IsSupported || !PackedWeights.CanPack(m)) return m;
-        byte* p = (byte*)NativeMemory.AlignedAlloc((nuint)PackedWeights.Bytes(m), 64);
+        byte* p = Alloc(PackedWeights.Bytes(m));
         PackedWeights.Pack(m, p);
         return m with { Packed = p };
     }
@@ -61,7 +71,7 @@ internal static unsafe class Kernels
     internal static WeightMatrix RandomMatrix(GgmlType type, int cols, int rows, Random rng)
     {
         long bytes = GgmlTypeInfo.RowBytes(type, cols) * rows;
-        byte* w = (byte*)NativeMemory.AlignedAlloc((nuint)bytes, 64);
+        byte* w = Alloc(bytes);
         rng.NextBytes(new Span<byte>(w, checked((int)bytes)));
         FixScales(type, w, bytes);
         return new WeightMatrix(w, type, cols, rows);

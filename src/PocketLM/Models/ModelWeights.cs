@@ -33,6 +33,8 @@ public sealed unsafe class ModelWeights : IDisposable
     private readonly List<nint> _owned = new();
     private readonly bool _repack;
     private SafeFileHandle? _source;
+    private byte* _arena; // repacked matrices, one after another, in one huge-page allocation
+    private long _arenaLeft;
 
     /// <summary>Bytes of native memory holding repacked copies of matrices (0 when nothing was repacked).</summary>
     public long RepackedBytes { get; private set; }
@@ -56,6 +58,7 @@ public sealed unsafe class ModelWeights : IDisposable
         {
             // Repacking reads rows from the file rather than the mapping (see PackedQ4_0.Pack).
             if (_repack && file.Path != null) _source = File.OpenHandle(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            if (_repack) Reserve(PackableBytes(file));
             int d = c.EmbeddingLength;
             // The token embedding is read by row lookups and stays as stored, also when it doubles as the unembedding
             // (llama.cpp repacks only tensors whose first use is a matrix product).
@@ -117,11 +120,36 @@ public sealed unsafe class ModelWeights : IDisposable
     {
         if (!PackedWeights.CanPack(m)) return m;
         long bytes = PackedWeights.Bytes(m);
-        var dst = (byte*)NativeMemory.AlignedAlloc((nuint)bytes, 64);
-        _owned.Add((nint)dst); // freed with the weights, also if packing throws
+        if (Aligned(bytes) > _arenaLeft) Reserve(bytes); // not foreseen by PackableBytes; cannot happen for the bound names
+        byte* dst = _arena;
+        _arena += Aligned(bytes);
+        _arenaLeft -= Aligned(bytes);
         PackedWeights.Pack(m, dst, _source, fileOffset);
         RepackedBytes += bytes;
         return m with { Packed = dst };
+    }
+
+    private static long Aligned(long bytes) => (bytes + 63) & ~63L;
+
+    /// <summary>What repacking every packable 2-D tensor but the token embedding takes (an upper bound: all of them are
+    /// matrices the model binds), so that the packed copies share one allocation.</summary>
+    private static long PackableBytes(GgufFile file)
+    {
+        long total = 0;
+        foreach (var t in file.Tensors)
+            if (t.Dimensions.Count == 2 && t.Name != "token_embd.weight" && t.Type is GgmlType.Q4_0 or GgmlType.Q4_K
+                && t.Dimensions[0] % GgmlTypeInfo.BlockSize(t.Type) == 0 && t.Dimensions[1] % PackedWeights.Rows == 0
+                && t.Dimensions[1] <= int.MaxValue)
+                total += Aligned(PackedWeights.GroupBytes(t.Type, (int)t.Dimensions[0]) * (t.Dimensions[1] / PackedWeights.Rows));
+        return total;
+    }
+
+    private void Reserve(long bytes)
+    {
+        if (bytes == 0) return;
+        _arena = HugePages.Alloc(bytes);
+        _owned.Add((nint)_arena); // freed with the weights, also if packing throws
+        _arenaLeft = bytes;
     }
 
     private float* Vector(GgufFile file, string name, int length, bool optional = false)

@@ -50,6 +50,43 @@ public sealed class RepackTests : IDisposable
         for (int i = 0; i < a.Length; i++) { max = Math.Max(max, Math.Abs(a[i] - c[i])); scale = Math.Max(scale, Math.Abs(c[i])); }
         Assert.True(max <= 1e-3 * scale, $"repacked vs file layout: max|Δ| {max} (logit scale {scale})");
     }
+
+    [Fact]
+    public unsafe void RepackedMatricesShareOneHugePageArena()
+    {
+        if (!VecDotAvx2.IsSupported) return; // nothing is repacked
+        string path = Fixtures.QuantizedSyntheticModel(_dir, "llama-mha-untied-ropefreqs", "Q4_0", 5);
+        using var model = LanguageModel.Load(path);
+        var packed = model.Weights.Layers.SelectMany(l => new[] { l.Wq, l.Wk, l.Wv, l.Wo, l.Gate, l.Up, l.Down })
+            .Append(model.Weights.Output).Where(m => m.PackedAddress() != 0).DistinctBy(m => m.PackedAddress())
+            .OrderBy(m => m.PackedAddress()).ToArray();
+        Assert.NotEmpty(packed);
+        Assert.Equal(0, packed[0].PackedAddress() % HugePages.PageBytes);
+        long next = packed[0].PackedAddress(), total = 0;
+        foreach (var m in packed)
+        {
+            Assert.Equal(next, m.PackedAddress()); // one after another, 64-byte aligned, no gaps, no overlap
+            long bytes = PackedWeights.Bytes(m);
+            total += bytes;
+            next += (bytes + 63) & ~63L;
+        }
+        Assert.Equal(model.Weights.RepackedBytes, total);
+    }
+
+    [Fact]
+    public unsafe void HugePagesAreAlignedAndAdvisedOnLinux()
+    {
+        byte* p = HugePages.Alloc(3 * HugePages.PageBytes + 100);
+        try
+        {
+            Assert.Equal(0, (long)p % HugePages.PageBytes);
+            p[3 * HugePages.PageBytes + 99] = 1; // the whole size is usable
+            if (OperatingSystem.IsLinux() && File.Exists("/sys/kernel/mm/transparent_hugepage/enabled"))
+                Assert.True(HugePages.Advise(p, 3 * HugePages.PageBytes), "madvise(MADV_HUGEPAGE) refused");
+            Assert.False(HugePages.Advise(p + 1, HugePages.PageBytes)); // no whole huge page inside: nothing to advise
+        }
+        finally { System.Runtime.InteropServices.NativeMemory.AlignedFree(p); }
+    }
 }
 
 internal static unsafe class WeightMatrixTestExtensions
