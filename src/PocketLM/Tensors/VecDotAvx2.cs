@@ -99,17 +99,24 @@ internal static unsafe class VecDotAvx2
     {
         var x = (Q8_0Block*)vx; var y = (Q8_0Block*)vy;
         Vector256<float> acc = Vector256<float>.Zero;
-        for (int ib = 0; ib < n / 32; ib++)
+        int nb = n / 32, ib = 0;
+        // Two blocks a step (still one accumulator in block order, ggml's sum) so that one prefetch per 68 bytes needs no
+        // branch: one stream ~0.5 KB ahead, running into the next row, which is the next one read (a prefetch past the end
+        // of the mapping is dropped). Measured (bench micro, cache-resident, one thread) against a prefetch every other
+        // block behind a branch: 15.0–24.1 vs 10.5–22.5 GB/s over five runs, level with ggml's own kernel (16.2–23.8).
+        for (; ib + 1 < nb; ib += 2)
         {
-            // One stream, ~0.5 KB ahead (running into the next row, which is the next one read). 4096² matvec from
-            // DRAM, bench kernels, five runs each, 2 threads: median 16.0 GB/s with, 14.2 without (ranges 14.2–16.5 /
-            // 12.8–14.6); one thread: no difference (median 8.0). A prefetch past the end of the mapping is dropped.
-            if ((ib & 1) == 0) Sse.Prefetch0((byte*)(x + ib + 16));
-            var d = Vector256.Create(Fp16.ToSingle(x[ib].D) * Fp16.ToSingle(y[ib].D));
-            acc = Fma.MultiplyAdd(d, MulSumI8(Load32(x[ib].Qs), Load32(y[ib].Qs)), acc);
+            Sse.Prefetch0((byte*)(x + ib + 16));
+            acc = Q8_0Step(x + ib, y + ib, acc);
+            acc = Q8_0Step(x + ib + 1, y + ib + 1, acc);
         }
+        if (ib < nb) acc = Q8_0Step(x + ib, y + ib, acc);
         return Hsum(acc);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Q8_0Step(Q8_0Block* x, Q8_0Block* y, Vector256<float> acc) =>
+        Fma.MultiplyAdd(Vector256.Create(Fp16.ToSingle(x->D) * Fp16.ToSingle(y->D)), MulSumI8(Load32(x->Qs), Load32(y->Qs)), acc);
 
     /// <summary>Four consecutive Q8_0 rows against one activation row: each activation block is loaded once for four rows.</summary>
     public static void Q8_0x4(byte* w, long rowBytes, byte* vy, int n, float* dst, long dstStride)
