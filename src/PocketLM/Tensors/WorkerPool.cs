@@ -23,6 +23,7 @@ public sealed class WorkerPool : IDisposable
     // About 100 µs of spinning for the last grains of a run.
     private const int WaitSpins = 1000;
 
+    private readonly int _spinIterations;
     private readonly Thread[] _workers;
     private readonly object _park = new();
     private IParallelWork? _work;
@@ -34,6 +35,8 @@ public sealed class WorkerPool : IDisposable
     {
         if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads));
         Threads = threads;
+        // More threads than cores: a spinning worker only takes the core from one that has work, so park at once.
+        _spinIterations = threads <= Environment.ProcessorCount ? SpinIterations : 0;
         _workers = new Thread[threads - 1];
         for (int i = 0; i < _workers.Length; i++)
         {
@@ -107,7 +110,7 @@ public sealed class WorkerPool : IDisposable
             int spins = 0;
             while (CurrentGeneration == seen && !_disposed)
             {
-                if (spins++ < SpinIterations) Thread.SpinWait(20);
+                if (spins++ < _spinIterations) Thread.SpinWait(20);
                 else
                 {
                     lock (_park)

@@ -27,9 +27,11 @@ public sealed class WorkerPoolTests
     /// past a run's count. A worker still finishing one run must never pair that run's ticket with the next run's
     /// count and work (that once let it claim items past the end, and the caller then waited forever).
     /// </summary>
+    /// <summary>2 and 4 threads, and three per core (more threads than cores: workers park at once instead of spinning).</summary>
+    public static TheoryData<int> ThreadCounts => new() { 2, 4, Environment.ProcessorCount * 3 };
+
     [Theory]
-    [InlineData(2)]
-    [InlineData(4)]
+    [MemberData(nameof(ThreadCounts))]
     public async Task EveryItemOnceAcrossBackToBackRuns(int threads)
     {
         using var pool = new WorkerPool(threads);
