@@ -10,7 +10,7 @@ using PocketLM.Tests.Tensors;
 
 unsafe
 {
-    string isa = VecDotAvx2.IsSupported ? (AvxVnni.IsSupported ? "AVX2+AVX-VNNI" : "AVX2")
+    string isa = VecDotAvx2.IsSupported ? (Vnni.Enabled ? (Vnni.Emulated ? "AVX2+AVX-VNNI(emulated)" : "AVX2+AVX-VNNI") : "AVX2")
         : VecDotNeon.IsSupported ? (Dp.IsSupported ? "NEON+dotprod" : "NEON") : null!;
     Console.WriteLine($"kernel check on {RuntimeInformation.ProcessArchitecture}: {isa ?? "no SIMD kernels"}");
     if (isa == null) return 2;
@@ -252,6 +252,7 @@ unsafe
     using (var ctx = new ComputeContext(threads: 2, maxCols: 1024, maxBatch: 5))
         foreach (GgmlType type in new[] { GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.F16 })
             foreach (int batch in new[] { 1, 5 })
+            foreach (bool repack in new[] { false, true })
             {
                 const int cols = 1024, rows = 40;
                 byte[] w = new byte[GgmlTypeInfo.RowBytes(type, cols) * rows];
@@ -262,14 +263,20 @@ unsafe
                 fixed (float* px = x, py = y, pr = reference)
                 {
                     var m = new WeightMatrix(pw, type, cols, rows);
+                    // Repacked as a loaded model has it (AVX2 only): the eight-row kernels against their per-block reference.
+                    bool packed = repack && VecDotAvx2.IsSupported && PackedWeights.CanPack(m);
+                    if (repack && !packed) continue;
+                    byte* pp = packed ? (byte*)NativeMemory.AlignedAlloc((nuint)PackedWeights.Bytes(m), 64) : null;
+                    if (packed) { PackedWeights.Pack(m, pp); m = m with { Packed = pp }; }
                     MatMul.Multiply(ctx, m, px, py, batch);
                     MatMul.MultiplyReference(m, px, pr, batch);
+                    if (packed) NativeMemory.AlignedFree(pp);
+                    int bad = 0;
+                    for (int i = 0; i < y.Length; i++)
+                        if (BitConverter.SingleToInt32Bits(y[i]) != BitConverter.SingleToInt32Bits(reference[i])) bad++;
+                    failures += bad;
+                    Console.WriteLine($"{(bad == 0 ? "ok  " : "FAIL")} {type,-5} matmul {rows}×{cols}, batch {batch}{(packed ? ", repacked" : "")}: {y.Length - bad}/{y.Length} bit-exact");
                 }
-                int bad = 0;
-                for (int i = 0; i < y.Length; i++)
-                    if (BitConverter.SingleToInt32Bits(y[i]) != BitConverter.SingleToInt32Bits(reference[i])) bad++;
-                failures += bad;
-                Console.WriteLine($"{(bad == 0 ? "ok  " : "FAIL")} {type,-5} matmul {rows}×{cols}, batch {batch}: {y.Length - bad}/{y.Length} bit-exact");
             }
 
     Console.WriteLine(failures == 0 ? "kernel check passed" : $"kernel check FAILED: {failures} mismatches");

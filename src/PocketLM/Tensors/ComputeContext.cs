@@ -27,7 +27,7 @@ public sealed unsafe class ComputeContext : IDisposable
     /// <summary>The dot kernels this CPU runs: "AVX2+FMA" (with "+AVX-VNNI" where present), "NEON+dotprod", "NEON", or
     /// "scalar".</summary>
     public static string KernelSet { get; } =
-        VecDotAvx2.IsSupported ? (System.Runtime.Intrinsics.X86.AvxVnni.IsSupported ? "AVX2+FMA+AVX-VNNI" : "AVX2+FMA")
+        VecDotAvx2.IsSupported ? (Vnni.Enabled ? (Vnni.Emulated ? "AVX2+FMA+AVX-VNNI(emulated)" : "AVX2+FMA+AVX-VNNI") : "AVX2+FMA")
         : VecDotNeon.IsSupported ? (System.Runtime.Intrinsics.Arm.Dp.IsSupported ? "NEON+dotprod" : "NEON")
         : "scalar";
     /// <summary>Use the SIMD kernels (default where the CPU has them); false runs the scalar references, e.g. in tests.

@@ -54,7 +54,7 @@ internal static unsafe class PackedQ4_0
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> ChunkVnni(Vector256<int> acc, Vector256<byte> lo, Vector256<byte> hi, byte* qy, int c) =>
-        AvxVnni.MultiplyWideningAndAdd(AvxVnni.MultiplyWideningAndAdd(acc, lo, Broadcast4(qy + 4 * c)), hi, Broadcast4(qy + 16 + 4 * c));
+        Vnni.DotAdd(Vnni.DotAdd(acc, lo, Broadcast4(qy + 4 * c)), hi, Broadcast4(qy + 16 + 4 * c));
 
     /// <summary>
     /// Eight rows (one group, <paramref name="n"/> columns) × one activation row: y[0..7]. The int16 sums cannot saturate:
@@ -71,7 +71,7 @@ internal static unsafe class PackedQ4_0
         {
             byte* qy = act + 2;
             Vector256<int> dot;
-            if (AvxVnni.IsSupported)
+            if (Vnni.Enabled)
             {
                 dot = Vector256<int>.Zero;
                 for (int c = 0; c < 4; c++)
@@ -108,7 +108,7 @@ internal static unsafe class PackedQ4_0
         for (int b = 0; b < nb; b++, group += GroupBlockBytes, a0 += ActBlockBytes, a1 += ActBlockBytes, a2 += ActBlockBytes, a3 += ActBlockBytes)
         {
             Vector256<int> d0, d1, d2, d3;
-            if (AvxVnni.IsSupported)
+            if (Vnni.Enabled)
             {
                 d0 = d1 = d2 = d3 = Vector256<int>.Zero;
                 for (int c = 0; c < 4; c++)

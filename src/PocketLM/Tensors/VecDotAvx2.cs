@@ -39,8 +39,8 @@ internal static unsafe class VecDotAvx2
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> MulSumI8(Vector256<sbyte> x, Vector256<sbyte> y)
     {
-        if (AvxVnni.IsSupported) // same lanes without the (never saturating) int16 step; see VecDotTiles.MulSum
-            return Avx.ConvertToVector256Single(AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, Avx2.Sign(x, x).AsByte(), Avx2.Sign(y, x)));
+        if (Vnni.Enabled) // same lanes without the (never saturating) int16 step; see VecDotTiles.MulSum
+            return Avx.ConvertToVector256Single(Vnni.DotAdd(Vector256<int>.Zero, Avx2.Sign(x, x).AsByte(), Avx2.Sign(y, x)));
         Vector256<short> dot = Avx2.MultiplyAddAdjacent(Avx2.Sign(x, x).AsByte(), Avx2.Sign(y, x));
         return Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(dot, Vector256.Create((short)1)));
     }
@@ -49,8 +49,8 @@ internal static unsafe class VecDotAvx2
     /// saturate, so vpdpbusd gives the same lanes).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector256<int> DotU8(Vector256<byte> u, Vector256<sbyte> y) =>
-        AvxVnni.IsSupported
-            ? AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, u, y)
+        Vnni.Enabled
+            ? Vnni.DotAdd(Vector256<int>.Zero, u, y)
             : Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, y), Vector256.Create((short)1));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

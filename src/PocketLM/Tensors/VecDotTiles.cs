@@ -70,8 +70,8 @@ internal static unsafe class VecDotTiles
     {
         // vpdpbusd gives the same 8 lanes of 4-product sums: the int16 pair sums of vpmaddubsw never saturate here
         // (|x| ≤ 128, |y| ≤ 127), so skipping them changes no bit.
-        if (AvxVnni.IsSupported)
-            return Avx.ConvertToVector256Single(AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, ax.AsByte(), Avx2.Sign(y, x)));
+        if (Vnni.Enabled)
+            return Avx.ConvertToVector256Single(Vnni.DotAdd(Vector256<int>.Zero, ax.AsByte(), Avx2.Sign(y, x)));
         Vector256<short> dot = Avx2.MultiplyAddAdjacent(ax.AsByte(), Avx2.Sign(y, x));
         return Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(dot, Vector256.Create((short)1)));
     }

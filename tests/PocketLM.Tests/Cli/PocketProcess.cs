@@ -9,6 +9,18 @@ internal static class PocketProcess
 
     public static Result Run(params string[] args) => RunIn(Environment.CurrentDirectory, null, args);
 
+    /// <summary>Runs <c>pocket</c> as is and with <paramref name="environment"/> added: both succeed and print the same
+    /// (non-trivial) output.</summary>
+    public static void AssertSameOutput(IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        var plain = Run(args);
+        var changed = RunWith(Environment.CurrentDirectory, null, environment, args);
+        Xunit.Assert.True(plain.ExitCode == 0, plain.Stderr);
+        Xunit.Assert.True(changed.ExitCode == 0, changed.Stderr);
+        Xunit.Assert.True(plain.Stdout.Length > 20, $"too little output: '{plain.Stdout}'");
+        Xunit.Assert.Equal(plain.Stdout, changed.Stdout);
+    }
+
     public static Result RunIn(string workingDirectory, string? stdin, params string[] args) => RunWith(workingDirectory, stdin, null, args);
 
     public static Result RunWith(string workingDirectory, string? stdin, IReadOnlyDictionary<string, string>? environment, params string[] args)
