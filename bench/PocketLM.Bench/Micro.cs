@@ -13,10 +13,10 @@ internal static unsafe class Micro
         var rng = new Random(3);
         float* x = (float*)NativeMemory.AlignedAlloc(cols * 4, 64);
         for (int i = 0; i < cols; i++) x[i] = (float)(rng.NextDouble() - 0.5);
-        byte* act = (byte*)NativeMemory.AlignedAlloc(cols * 2, 64);
+        byte* act = (byte*)NativeMemory.AlignedAlloc(cols * 4, 64);
         float* y = (float*)NativeMemory.AlignedAlloc(rows * 4, 64);
         Console.WriteLine($"load average {Compare.LoadAverage()}");
-        foreach (var type in new[] { GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q4_K, GgmlType.Q6_K })
+        foreach (var type in args.Length > 0 ? args.Select(Enum.Parse<GgmlType>).ToArray() : new[] { GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q4_K, GgmlType.Q6_K })
         {
             long rb = GgmlTypeInfo.RowBytes(type, cols);
             byte* w = (byte*)NativeMemory.AlignedAlloc((nuint)(rb * rows), 64);
@@ -29,6 +29,7 @@ internal static unsafe class Micro
             if (four != null) variants.Add(("4-row", () => { for (int r = 0; r < rows; r += 4) four(w + r * rb, rb, act, cols, y + r, 1); }));
             if (type == GgmlType.Q4_0) variants.Add(("old 4-row", () => { for (int r = 0; r < rows; r += 4) VecDotAvx2.Q4_0x4(w + r * rb, rb, act, cols, y + r, 1); }));
             if (type == GgmlType.Q8_0) variants.Add(("old 4-row", () => { for (int r = 0; r < rows; r += 4) VecDotAvx2.Q8_0x4(w + r * rb, rb, act, cols, y + r, 1); }));
+            if (type == GgmlType.Q5_0) { Q8_0Extras.Write(act, cols); variants.Add(("1-row extras (decode)", () => { for (int r = 0; r < rows; r++) y[r] = VecDotAvx2.Q5_0Extras(w + r * rb, act, cols); })); }
             var native = NativeDot(type);
             if (native != null) variants.Add(("ggml 1-row", () => { float s; for (int r = 0; r < rows; r++) { native(cols, &s, 0, w + r * rb, 0, act, 0, 1); y[r] = s; } }));
             foreach (var v in variants) { var sw = Stopwatch.StartNew(); while (sw.ElapsedMilliseconds < 500) v.Item2(); } // tier-up

@@ -195,14 +195,22 @@ internal static unsafe class VecDotAvx2
         float* dy = Q8_0Extras.Scales(vy, n);
         int* off = Q8_0Extras.LaneSums16(vy, n);
         Vector256<float> acc = Vector256<float>.Zero;
-        for (int ib = 0; ib < n / 32; ib++)
+        int nb = n / 32, ib = 0;
+        for (; ib + 1 < nb; ib += 2)
         {
-
-            var d = Vector256.Create(Fp16.ToSingle(x[ib].D) * dy[ib]);
-            Vector256<int> lanes = DotU8(Q5_0Format.Unsigned((byte*)(x + ib)), Load32(y[ib].Qs)) - Avx.LoadVector256(off + 8 * ib);
-            acc = Fma.MultiplyAdd(d, Avx.ConvertToVector256Single(lanes), acc);
+            acc = Q5_0ExtrasStep(x + ib, y + ib, dy + ib, off + 8 * ib, acc);
+            acc = Q5_0ExtrasStep(x + ib + 1, y + ib + 1, dy + ib + 1, off + 8 * ib + 8, acc);
         }
+        if (ib < nb) acc = Q5_0ExtrasStep(x + ib, y + ib, dy + ib, off + 8 * ib, acc);
         return Hsum(acc);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Q5_0ExtrasStep(Q5_0Block* x, Q8_0Block* y, float* dy, int* off, Vector256<float> acc)
+    {
+        var d = Vector256.Create(Fp16.ToSingle(x->D) * *dy);
+        Vector256<int> lanes = DotU8(Q5_0Format.Unsigned((byte*)x), Load32(y->Qs)) - Avx.LoadVector256(off);
+        return Fma.MultiplyAdd(d, Avx.ConvertToVector256Single(lanes), acc);
     }
 
     public static float Q4_1(byte* vx, byte* vy, int n)
