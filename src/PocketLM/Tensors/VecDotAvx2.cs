@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -414,28 +415,27 @@ internal static unsafe class VecDotAvx2
     {
         var x = (Q6KBlock*)vx; var y = (Q8KBlock*)vy;
         Vector256<float> acc = Vector256<float>.Zero;
-        for (int i = 0; i < n / QK.K; i++)
+        // Pointer steps rather than x[i] and the two 128-element halves in a loop, not unrolled: half the code, and with
+        // both, 5–9 % faster (bench micro, cache-resident, one thread, interleaved in one process). Integer sums: their
+        // order changes no bit.
+        for (Q6KBlock* end = x + n / QK.K; x < end; x++, y++)
         {
-            float d = y[i].D * Fp16.ToSingle(x[i].D);
-            sbyte* sc = x[i].Scales;
+            float d = y->D * Fp16.ToSingle(x->D);
             // the −32 offset, applied once per block through the 16-element sums
-            Vector128<sbyte> sc128 = Sse2.LoadVector128(sc);
+            Vector128<sbyte> sc128 = Sse2.LoadVector128(x->Scales);
             Vector256<int> offset = Avx2.ShiftLeftLogical(
-                Avx2.MultiplyAddAdjacent(Avx.LoadVector256(y[i].BSums), Avx2.ConvertToVector256Int16(sc128)), 5);
-            Vector256<int> sumi = Q6KHalf(x[i].Ql, x[i].Qh, y[i].Qs, sc128, 0)
-                                + Q6KHalf(x[i].Ql + 64, x[i].Qh + 32, y[i].Qs + 128, sc128, 8);
+                Avx2.MultiplyAddAdjacent(Avx.LoadVector256(y->BSums), Avx2.ConvertToVector256Int16(sc128)), 5);
+            Vector256<int> sumi = Vector256<int>.Zero;
+            byte* ql = x->Ql, qh = x->Qh, shuffles = Q6KScaleShuffles;
+            sbyte* q8 = y->Qs;
+            for (int h = 0; h < 2; h++, ql += 64, qh += 32, q8 += 128, shuffles += 64)
+            {
+                Q6KUnpack(ql, qh, out var q0, out var q1, out var q2, out var q3);
+                sumi += Q6KDot(q0, q1, q2, q3, q8, sc128, shuffles);
+            }
             acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi - offset), acc);
         }
         return Hsum(acc);
-    }
-
-    /// <summary>128 elements of a Q6_K block (scales s..s+7), unrolled so the scale shuffles are constants (integer
-    /// sums: their order changes no bit).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> Q6KHalf(byte* ql, byte* qh, sbyte* q8, Vector128<sbyte> sc, [ConstantExpected] int s)
-    {
-        Q6KUnpack(ql, qh, out var q0, out var q1, out var q2, out var q3);
-        return Q6KDot(q0, q1, q2, q3, q8, sc, s);
     }
 
     /// <summary>128 six-bit quants (64 bytes of low nibbles, 32 of high bit pairs) as four vectors of 0..63.</summary>
@@ -451,22 +451,31 @@ internal static unsafe class VecDotAvx2
         q3 = (Srl(l2, 4) & m4) | Avx2.ShiftLeftLogical((Srl(h, 6) & m3).AsUInt16(), 4).AsByte();
     }
 
-    /// <summary>Four unpacked 32-quant groups against 128 activations, scaled by the 16-element scales s..s+7.</summary>
+    /// <summary>Four unpacked 32-quant groups against 128 activations, scaled by the eight 16-element scales whose
+    /// shuffles start at <paramref name="shuffles"/> (<see cref="Q6KScaleShuffles"/> for the first half of a block, + 64
+    /// for the second).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector256<int> Q6KDot(Vector256<byte> q0, Vector256<byte> q1, Vector256<byte> q2, Vector256<byte> q3, sbyte* q8,
-                                          Vector128<sbyte> sc, [ConstantExpected] int s) =>
-        Avx2.MultiplyAddAdjacent(PairScales(sc, s), Avx2.MultiplyAddAdjacent(q0, Load32(q8)))
-        + Avx2.MultiplyAddAdjacent(PairScales(sc, s + 2), Avx2.MultiplyAddAdjacent(q1, Load32(q8 + 32)))
-        + (Avx2.MultiplyAddAdjacent(PairScales(sc, s + 4), Avx2.MultiplyAddAdjacent(q2, Load32(q8 + 64)))
-        + Avx2.MultiplyAddAdjacent(PairScales(sc, s + 6), Avx2.MultiplyAddAdjacent(q3, Load32(q8 + 96))));
+                                          Vector128<sbyte> sc, byte* shuffles) =>
+        Avx2.MultiplyAddAdjacent(PairScales(sc, shuffles), Avx2.MultiplyAddAdjacent(q0, Load32(q8)))
+        + Avx2.MultiplyAddAdjacent(PairScales(sc, shuffles + 16), Avx2.MultiplyAddAdjacent(q1, Load32(q8 + 32)))
+        + (Avx2.MultiplyAddAdjacent(PairScales(sc, shuffles + 32), Avx2.MultiplyAddAdjacent(q2, Load32(q8 + 64)))
+        + Avx2.MultiplyAddAdjacent(PairScales(sc, shuffles + 48), Avx2.MultiplyAddAdjacent(q3, Load32(q8 + 96))));
 
-    /// <summary>Signed scales k and k+1 widened to 16-bit lanes 0–7 and 8–15 (one byte shuffle, one widening; ggml's
-    /// get_scale_shuffle).</summary>
+    /// <summary>Signed scales picked by a 16-byte shuffle widened to 16-bit lanes (ggml's get_scale_shuffle).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector256<short> PairScales(Vector128<sbyte> sc, int k)
+    private static Vector256<short> PairScales(Vector128<sbyte> sc, byte* shuffle) =>
+        Avx2.ConvertToVector256Int16(Ssse3.Shuffle(sc, Sse2.LoadVector128((sbyte*)shuffle)));
+
+    /// <summary>Eight 16-byte shuffles: shuffle k spreads Q6_K scale 2k over lanes 0–7 and 2k + 1 over 8–15.</summary>
+    internal static readonly byte* Q6KScaleShuffles = MakeQ6KScaleShuffles();
+
+    private static byte* MakeQ6KScaleShuffles()
     {
-        byte a = (byte)k, b = (byte)(k + 1);
-        return Avx2.ConvertToVector256Int16(Ssse3.Shuffle(sc, Vector128.Create(a, a, a, a, a, a, a, a, b, b, b, b, b, b, b, b).AsSByte()));
+        var p = (byte*)NativeMemory.AlignedAlloc(8 * 16, 64); // lives as long as the process, like Fp16.Table
+        for (int k = 0; k < 8; k++)
+            for (int j = 0; j < 16; j++) p[16 * k + j] = (byte)(2 * k + j / 8);
+        return p;
     }
 
     // ---- float formats ----

@@ -251,11 +251,11 @@ internal static unsafe class VecDotTiles
             Vector256<int> off0 = Avx2.ShiftLeftLogical(Avx2.MultiplyAddAdjacent(Avx.LoadVector256(ya[i].BSums), sc16), 5);
             Vector256<int> off1 = Avx2.ShiftLeftLogical(Avx2.MultiplyAddAdjacent(Avx.LoadVector256(yb[i].BSums), sc16), 5);
             VecDotAvx2.Q6KUnpack(x[i].Ql, x[i].Qh, out var q0, out var q1, out var q2, out var q3);
-            Vector256<int> s0 = VecDotAvx2.Q6KDot(q0, q1, q2, q3, ya[i].Qs, sc128, 0);
-            Vector256<int> s1 = VecDotAvx2.Q6KDot(q0, q1, q2, q3, yb[i].Qs, sc128, 0);
+            Vector256<int> s0 = VecDotAvx2.Q6KDot(q0, q1, q2, q3, ya[i].Qs, sc128, VecDotAvx2.Q6KScaleShuffles);
+            Vector256<int> s1 = VecDotAvx2.Q6KDot(q0, q1, q2, q3, yb[i].Qs, sc128, VecDotAvx2.Q6KScaleShuffles);
             VecDotAvx2.Q6KUnpack(x[i].Ql + 64, x[i].Qh + 32, out q0, out q1, out q2, out q3);
-            s0 += VecDotAvx2.Q6KDot(q0, q1, q2, q3, ya[i].Qs + 128, sc128, 8);
-            s1 += VecDotAvx2.Q6KDot(q0, q1, q2, q3, yb[i].Qs + 128, sc128, 8);
+            s0 += VecDotAvx2.Q6KDot(q0, q1, q2, q3, ya[i].Qs + 128, sc128, VecDotAvx2.Q6KScaleShuffles + 64);
+            s1 += VecDotAvx2.Q6KDot(q0, q1, q2, q3, yb[i].Qs + 128, sc128, VecDotAvx2.Q6KScaleShuffles + 64);
             acc0 = Fma.MultiplyAdd(Vector256.Create(ya[i].D * xd), Avx.ConvertToVector256Single(s0 - off0), acc0);
             acc1 = Fma.MultiplyAdd(Vector256.Create(yb[i].D * xd), Avx.ConvertToVector256Single(s1 - off1), acc1);
         }
