@@ -26,6 +26,20 @@ internal static class BenchModels
 {
     public static string Path(string cacheDir, Shape s, string type) => System.IO.Path.Combine(cacheDir, $"{s.Name}-{type}.gguf");
 
+    /// <summary>The files the command line selects (<c>--models a,b</c>, <c>--types X,Y</c>, <c>--cache DIR</c>), made where
+    /// missing, in model-then-type order.</summary>
+    public static IEnumerable<(Shape Shape, string Type, string Path)> Selected(string[] args, string[] defaultModels, string[] defaultTypes)
+    {
+        var models = Compare.Opt(args, "--models")?.Split(',') ?? defaultModels;
+        var types = Compare.Opt(args, "--types")?.Split(',') ?? defaultTypes;
+        string cache = Compare.Opt(args, "--cache") ?? System.IO.Path.Combine(System.IO.Path.GetTempPath(), "pocketlm-bench");
+        foreach (var name in models)
+        {
+            var shape = Shape.All.First(s => s.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
+            foreach (var type in types) yield return (shape, type, Ensure(cache, shape, type));
+        }
+    }
+
     public static string Ensure(string cacheDir, Shape s, string type)
     {
         Directory.CreateDirectory(cacheDir);

@@ -65,6 +65,19 @@ internal sealed class LlamaRunner : IDisposable
         Check(_ctx.Decode(_batch));
     }
 
+    /// <summary>Decodes <paramref name="tokens"/> one at a time at positions <paramref name="start"/>.. (after a
+    /// <see cref="Prompt"/> of <paramref name="start"/> tokens), keeping what is cached before them.</summary>
+    public void DecodeFrom(int start, int[] tokens)
+    {
+        _ctx.MemorySequenceRemove(LLamaSeqId.Zero, start, -1);
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            _batch.Clear();
+            _batch.Add(tokens[i], start + i, LLamaSeqId.Zero, true);
+            Check(_ctx.Decode(_batch));
+        }
+    }
+
     /// <summary>The greedy choice after the last <see cref="Prompt"/> (reads the logits, as a first token needs).</summary>
     public int ArgMaxLast(int vocab)
     {

@@ -9,6 +9,8 @@ using PocketLM.Bench;
 //   pool [-t 2]          WorkerPool per-call overhead
 //   ttft [--models a,b] [--types ...] [-r 5] [-t 2] [-p 16]
 //       load to first token, PocketLM and llama.cpp alternately on the same files
+//   depth [--models a,b] [--types ...] [-d 4000] [-n 32] [-r 5] [-t 2]
+//       decode speed after a D-token prompt (attention over a long cache), both engines alternately
 //   bdn [BDN ARGS...]    BenchmarkDotNet matvec benchmarks (KernelBenchmarks.cs) with a GB/s-of-weights column; the args
 //                        are BenchmarkDotNet's own, e.g. bdn --filter '*' --job short   or   bdn --filter '*Type: Q4_K*'
 return args.FirstOrDefault() switch
@@ -20,6 +22,7 @@ return args.FirstOrDefault() switch
     "ab" => AB.Run(args[1..]),
     "micro" => Micro.Run(args[1..]),
     "ttft" => FirstToken.Run(args[1..]),
+    "depth" => Depth.Run(args[1..]),
     "bdn" => KernelBenchmarks.Run(args[1..]),
     "prefill" => PrefillKernels.Run(args[1..]),
     _ => Usage(),
@@ -27,6 +30,6 @@ return args.FirstOrDefault() switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: PocketLM.Bench compare|ttft|kernels|prefill|micro|profile|ab|pool|bdn [options]  (see Program.cs)");
+    Console.Error.WriteLine("usage: PocketLM.Bench compare|ttft|depth|kernels|prefill|micro|profile|ab|pool|bdn [options]  (see Program.cs)");
     return 2;
 }

@@ -190,9 +190,9 @@ unsafe
         foreach (var a in new[] { q, k, v })
             for (int i = 0; i < a.Length; i++) a[i] = Fp16.FromSingle((float)(rng.NextDouble() * 2 - 1));
         float[] outSimd = new float[hd], outScalar = new float[hd];
-        ushort[] acc1 = new ushort[hd], acc2 = new ushort[hd];
-        fixed (ushort* pq = q, pk = k, pv = v, a1 = acc1, a2 = acc2)
-        fixed (float* o1 = outSimd, o2 = outScalar)
+        float[] acc1 = new float[hd], acc2 = new float[hd];
+        fixed (ushort* pq = q, pk = k, pv = v)
+        fixed (float* o1 = outSimd, o2 = outScalar, a1 = acc1, a2 = acc2)
         {
             Attention.F16Online(pq, pk, pv, len, hd, hd, 0.3f, o1, a1, simd: true);
             Attention.F16Online(pq, pk, pv, len, hd, hd, 0.3f, o2, a2, simd: false);
@@ -232,11 +232,12 @@ unsafe
     {
         const int hd = 64, len = 600, cells = 768;
         var rng = new Random(chunks);
-        ushort[] q = new ushort[hd], k = new ushort[hd * len], v = new ushort[hd * len], acc = new ushort[hd];
+        ushort[] q = new ushort[hd], k = new ushort[hd * len], v = new ushort[hd * len];
+        float[] acc = new float[hd];
         foreach (var a in new[] { q, k, v })
             for (int i = 0; i < a.Length; i++) a[i] = Fp16.FromSingle((float)(rng.NextDouble() * 2 - 1));
         float[] o1 = new float[hd], o2 = new float[hd], scratch = new float[2 * hd];
-        fixed (ushort* pq = q, pk = k, pv = v, pa = acc) fixed (float* a1 = o1, a2 = o2, ps = scratch)
+        fixed (ushort* pq = q, pk = k, pv = v) fixed (float* a1 = o1, a2 = o2, ps = scratch, pa = acc)
         {
             Attention.F16Split(pq, pk, pv, len, cells, chunks, hd, hd, 0.125f, a1, pa, ps, simd: true);
             Attention.F16Split(pq, pk, pv, len, cells, chunks, hd, hd, 0.125f, a2, pa, ps, simd: false);

@@ -212,44 +212,53 @@ public sealed unsafe class Transformer : IDisposable
         _attention.Pattern = wantPattern ? _pattern : null;
         // llama.cpp switches kernels by micro-batch size (see TiledAttention); each batch here is one of its micro-batches
         _attention.Tiled = Cache.ElementType == GgmlType.F16 && TiledAttention.Applies(n, _c.ValueHeadDim);
-        _ctx.Pool.Run(_attention, _attention.Tiled ? _c.KvHeadCount * ((n + AttentionWork.TiledTokens - 1) / AttentionWork.TiledTokens) : _c.HeadCount * n);
+        _ctx.Pool.Run(_attention, _attention.Tiled ? _c.KvHeadCount * ((n + AttentionWork.TiledTokens - 1) / AttentionWork.TiledTokens)
+                                  : Cache.ElementType == GgmlType.F16 ? _c.KvHeadCount * _attention.Parts * n : _c.HeadCount * n);
         if (wantPattern) Hooks.Fire(HookKind.Pattern, layer, _pattern, _c.HeadCount * n, keys, start);
     }
 
     /// <summary>
-    /// Causal attention in the cache's numerics (see <see cref="Attention"/>): one (head, query) pair per work item, or,
-    /// when <see cref="Tiled"/>, one KV head × <see cref="TiledTokens"/> queries (every head of its group) per item.
+    /// Causal attention in the cache's numerics (see <see cref="Attention"/>): with an F32 cache one (head, query) pair per
+    /// work item; with an F16 cache one query × a part of a KV head's group of query heads (<see cref="Parts"/> parts, so
+    /// that there are enough items for the threads; each key and value is widened once per part), or, when
+    /// <see cref="Tiled"/>, one KV head × <see cref="TiledTokens"/> queries (every head of its group) per item.
     /// </summary>
     private sealed class AttentionWork : IParallelWork
     {
         public const int TiledTokens = 16;
         private readonly Transformer _t;
         private readonly float*[] _scores;
-        private readonly ushort*[] _q16, _acc16;
+        private readonly ushort*[] _q16;
+        private readonly float*[] _acc;
         private readonly float*[] _tileScratch, _splitScratch;
         private readonly nint*[] _rowPointers;
         public int Layer, Tokens, Start;
         public float* Pattern;
         public bool Tiled;
+        /// <summary>Parts each KV head's group of query heads is cut into for the one-row F16 kernels: enough items for two
+        /// per thread where the group allows.</summary>
+        public readonly int Parts;
 
         public AttentionWork(Transformer t, int threads)
         {
             _t = t;
             var c = t._c;
+            int group = c.HeadCount / c.KvHeadCount;
+            Parts = Math.Clamp((2 * threads + c.KvHeadCount - 1) / c.KvHeadCount, 1, group);
             int tiledRows = c.HeadCount / c.KvHeadCount * TiledTokens;
             bool tiles = t.Cache.ElementType == GgmlType.F16 && t.MaxBatch >= TiledAttention.MinRows;
             _scores = new float*[threads];
             _q16 = new ushort*[threads];
-            _acc16 = new ushort*[threads];
+            _acc = new float*[threads];
             _tileScratch = new float*[threads];
             _splitScratch = new float*[threads];
             _rowPointers = new nint*[threads];
             for (int i = 0; i < threads; i++)
             {
                 _scores[i] = t.Alloc(Attention.ScoreCapacity(t.ContextSize));
-                _q16[i] = (ushort*)t.Alloc(c.HeadDim);
-                _acc16[i] = (ushort*)t.Alloc(c.ValueHeadDim);
-                _splitScratch[i] = t.Alloc(2L * c.ValueHeadDim);
+                _q16[i] = (ushort*)t.Alloc((long)group * c.HeadDim);
+                _acc[i] = t.Alloc((long)group * c.ValueHeadDim);
+                _splitScratch[i] = t.Alloc(Attention.SplitScratchFloats(group, c.ValueHeadDim));
                 if (!tiles) continue;
                 _tileScratch[i] = t.Alloc(TiledAttention.ScratchFloats(tiledRows, c.HeadDim, c.ValueHeadDim));
                 _rowPointers[i] = (nint*)t.Alloc(tiledRows * 4L * 2); // q, output, probabilities pointers and positions
@@ -263,6 +272,7 @@ public sealed unsafe class Transformer : IDisposable
             float scale = 1.0f / MathF.Sqrt(hd);
             bool half = _t.Cache.ElementType == GgmlType.F16;
             if (Tiled) { ExecuteTiled(begin, end, thread, hd, vd, group, scale); return; }
+            if (half) { ExecuteGrouped(begin, end, thread, hd, vd, group, scale); return; }
             float* scores = _scores[thread];
             for (int item = begin; item < end; item++)
             {
@@ -270,26 +280,35 @@ public sealed unsafe class Transformer : IDisposable
                 int kvh = h / group, len = Start + t + 1;
                 float* q = _t._q + (long)t * c.QueryWidth + h * hd;
                 float* o = _t._attnOut + (long)t * c.HeadCount * vd + h * vd;
+                Attention.F32(q, (float*)_t.Cache.Keys(Layer, kvh), (float*)_t.Cache.Values(Layer, kvh), len, hd, vd, scale, o, scores, Tokens > 1);
+                if (Pattern != null) new Span<float>(scores, len).CopyTo(new Span<float>(Pattern + ((long)h * Tokens + t) * (Start + Tokens), len));
+            }
+        }
+
+        /// <summary>F16 cache, fewer than <see cref="TiledAttention.MinRows"/> rows: the one-row kernels, for the query heads
+        /// of one part of a KV head's group at a time.</summary>
+        private void ExecuteGrouped(int begin, int end, int thread, int hd, int vd, int group, float scale)
+        {
+            var c = _t._c;
+            int perPart = (group + Parts - 1) / Parts;
+            long patternStride = (long)Tokens * (Start + Tokens);
+            for (int item = begin; item < end; item++)
+            {
+                int t = item % Tokens, kvh = item / Tokens / Parts, part = item / Tokens % Parts;
+                int h = kvh * group + part * perPart, heads = Math.Min(perPart, group - part * perPart), len = Start + t + 1;
+                if (heads <= 0) continue;
+                float* q = _t._q + (long)t * c.QueryWidth + h * hd;
+                float* o = _t._attnOut + (long)t * c.HeadCount * vd + h * vd;
                 float* pattern = Pattern == null ? null : Pattern + ((long)h * Tokens + t) * (Start + Tokens);
+                ushort* keys = (ushort*)_t.Cache.Keys(Layer, kvh), values = (ushort*)_t.Cache.Values(Layer, kvh);
+                Attention.ToF16(q, _q16[thread], heads * hd);
                 int cells = Attention.PaddedCells(len, _t.ContextSize);
-                if (half && Tokens == 1 && cells >= Attention.SplitMinCells)
-                {
+                if (Tokens == 1 && cells >= Attention.SplitMinCells)
                     // llama.cpp splits a long decode's cells across its threads: this matches a run with LlamaCppThreads
-                    Attention.ToF16(q, _q16[thread], hd);
-                    Attention.F16Split(_q16[thread], (ushort*)_t.Cache.Keys(Layer, kvh), (ushort*)_t.Cache.Values(Layer, kvh),
-                                       len, cells, _t.LlamaCppThreads, hd, vd, scale, o, _acc16[thread], _splitScratch[thread], pattern);
-                }
-                else if (half)
-                {
-                    Attention.ToF16(q, _q16[thread], hd);
-                    Attention.F16Online(_q16[thread], (ushort*)_t.Cache.Keys(Layer, kvh), (ushort*)_t.Cache.Values(Layer, kvh),
-                                        len, hd, vd, scale, o, _acc16[thread], pattern);
-                }
+                    Attention.F16Split(_q16[thread], heads, keys, values, len, cells, _t.LlamaCppThreads, hd, vd, scale, o, _acc[thread],
+                                       _splitScratch[thread], pattern, patternStride);
                 else
-                {
-                    Attention.F32(q, (float*)_t.Cache.Keys(Layer, kvh), (float*)_t.Cache.Values(Layer, kvh), len, hd, vd, scale, o, scores, Tokens > 1);
-                    if (pattern != null) new Span<float>(scores, len).CopyTo(new Span<float>(pattern, len));
-                }
+                    Attention.F16Online(_q16[thread], heads, keys, values, len, hd, vd, scale, o, _acc[thread], pattern, patternStride);
             }
         }
 

@@ -87,18 +87,33 @@ public static unsafe class Attention
 
     /// <summary>
     /// llama.cpp's flash-attention numerics over an F16 cache. <paramref name="q16"/> is the query already rounded to F16,
-    /// <paramref name="acc"/> vd halves of scratch. When <paramref name="probabilities"/> is given it receives the final
-    /// softmax weights (recomputed from the scores; for inspection only).
+    /// <paramref name="acc"/> vd floats of scratch (the F16 accumulator, held as floats that are always F16 values).
+    /// When <paramref name="probabilities"/> is given it receives the final softmax weights (recomputed from the scores;
+    /// for inspection only).
     /// </summary>
-    public static void F16Online(ushort* q16, ushort* keys, ushort* values, int len, int hd, int vd, float scale, float* output, ushort* acc,
-                                 float* probabilities = null, bool simd = true)
+    public static void F16Online(ushort* q16, ushort* keys, ushort* values, int len, int hd, int vd, float scale, float* output, float* acc,
+                                 float* probabilities = null, bool simd = true) =>
+        F16Online(q16, 1, keys, values, len, hd, vd, scale, output, acc, probabilities, 0, simd);
+
+    /// <summary>
+    /// <see cref="F16Online"/> for <paramref name="heads"/> query heads that share one key/value head (grouped-query
+    /// attention): query g at q16 + g·hd, its output at output + g·vd, accumulators acc + g·vd (heads·vd floats),
+    /// probabilities + g·<paramref name="probabilityStride"/>. Each head gets exactly the bits it would get alone; with
+    /// AVX2 each cached key and value is widened once for all of them.
+    /// </summary>
+    public static void F16Online(ushort* q16, int heads, ushort* keys, ushort* values, int len, int hd, int vd, float scale, float* output,
+                                 float* acc, float* probabilities, long probabilityStride, bool simd = true)
     {
-        float max = float.NegativeInfinity;
-        float sum = OnlineChunk(q16, keys, values, 0, len, hd, vd, scale, acc, ref max, probabilities, simd);
-        float inv = sum == 0 ? 0 : 1.0f / sum;
-        for (int d = 0; d < vd; d++) output[d] = Fp16.ToSingle(acc[d]) * inv;
-        if (probabilities != null)
-            for (int j = 0; j < len; j++) probabilities[j] = MathF.Exp(probabilities[j] - max) * inv;
+        float* max = stackalloc float[heads], sum = stackalloc float[heads];
+        OnlineChunk(q16, heads, keys, values, 0, len, hd, vd, scale, acc, max, sum, probabilities, probabilityStride, simd);
+        for (int g = 0; g < heads; g++)
+        {
+            float inv = sum[g] == 0 ? 0 : 1.0f / sum[g];
+            for (int d = 0; d < vd; d++) output[g * vd + d] = acc[g * vd + d] * inv;
+            float* p = probabilities == null ? null : probabilities + g * probabilityStride;
+            if (p != null)
+                for (int j = 0; j < len; j++) p[j] = MathF.Exp(p[j] - max[g]) * inv;
+        }
     }
 
     /// <summary>KV cells from which llama.cpp splits a one-token decode's attention across its threads.</summary>
@@ -112,106 +127,178 @@ public static unsafe class Attention
 
     private static int RoundUp256(int n) => (n + 255) / 256 * 256;
 
+    /// <summary>Floats of scratch <see cref="F16Split"/> needs for <paramref name="heads"/> heads of <paramref name="vd"/> values.</summary>
+    public static int SplitScratchFloats(int heads, int vd) => heads * (vd + 4);
+
     /// <summary>
     /// llama.cpp's split-KV decode (one query row, an F16 cache of at least <see cref="SplitMinCells"/> padded cells):
     /// the padded cells are cut into one chunk per llama.cpp thread, each chunk runs <see cref="F16Online"/>'s loop
     /// on its own (F16 accumulator, its own maximum and sum), and the partial results are merged in chunk order with
     /// libm expf rescaling. The bits therefore depend on llama.cpp's thread count, <paramref name="chunks"/>.
-    /// <paramref name="scratch"/> holds 2·vd floats.
+    /// <paramref name="scratch"/> holds <see cref="SplitScratchFloats"/>(1, vd) floats.
     /// </summary>
     public static void F16Split(ushort* q16, ushort* keys, ushort* values, int len, int cells, int chunks, int hd, int vd, float scale,
-                                float* output, ushort* acc, float* scratch, float* probabilities = null, bool simd = true)
+                                float* output, float* acc, float* scratch, float* probabilities = null, bool simd = true) =>
+        F16Split(q16, 1, keys, values, len, cells, chunks, hd, vd, scale, output, acc, scratch, probabilities, 0, simd);
+
+    /// <summary><see cref="F16Split"/> for <paramref name="heads"/> query heads sharing one key/value head, laid out as in
+    /// the grouped <see cref="F16Online"/>; <paramref name="scratch"/> holds <see cref="SplitScratchFloats"/>(heads, vd) floats.</summary>
+    public static void F16Split(ushort* q16, int heads, ushort* keys, ushort* values, int len, int cells, int chunks, int hd, int vd,
+                                float scale, float* output, float* acc, float* scratch, float* probabilities, long probabilityStride,
+                                bool simd = true)
     {
         int size = (cells + chunks - 1) / chunks;
-        float* merged = scratch, part = scratch + vd;
-        new Span<float>(merged, vd).Clear();
-        float mergedMax = float.NegativeInfinity, mergedSum = 0;
+        float* merged = scratch, mergedMax = scratch + heads * vd, mergedSum = mergedMax + heads;
+        float* max = mergedSum + heads, sum = max + heads;
+        new Span<float>(merged, heads * vd).Clear();
+        for (int g = 0; g < heads; g++) { mergedMax[g] = float.NegativeInfinity; mergedSum[g] = 0; }
         for (int c = 0; c < chunks; c++)
         {
             int j0 = c * size, j1 = Math.Min(Math.Min(j0 + size, cells), len);
             if (j1 <= j0) continue; // an empty or fully masked chunk leaves S = 0, which the merge skips
-            float max = float.NegativeInfinity;
-            float sum = OnlineChunk(q16, keys, values, j0, j1, hd, vd, scale, acc, ref max, probabilities, simd);
-            if (sum == 0) continue;
-            for (int d = 0; d < vd; d++) part[d] = Fp16.ToSingle(acc[d]);
-            float now = MathF.Max(mergedMax, max);
-            float keep = MathF.Exp(mergedMax - now), add = MathF.Exp(max - now);
-            // ggml_flash_attn_ext_reduce_partials: a·b + c·d, which the AVX2 build computes as fma(a, b, c·d)
-            for (int d = 0; d < vd; d++) merged[d] = MathF.FusedMultiplyAdd(merged[d], keep, part[d] * add);
-            mergedSum = MathF.FusedMultiplyAdd(mergedSum, keep, sum * add);
-            mergedMax = now;
+            OnlineChunk(q16, heads, keys, values, j0, j1, hd, vd, scale, acc, max, sum, probabilities, probabilityStride, simd);
+            for (int g = 0; g < heads; g++)
+            {
+                if (sum[g] == 0) continue;
+                float now = MathF.Max(mergedMax[g], max[g]);
+                float keep = MathF.Exp(mergedMax[g] - now), add = MathF.Exp(max[g] - now);
+                float* m = merged + g * vd, part = acc + g * vd;
+                // ggml_flash_attn_ext_reduce_partials: a·b + c·d, which the AVX2 build computes as fma(a, b, c·d)
+                for (int d = 0; d < vd; d++) m[d] = MathF.FusedMultiplyAdd(m[d], keep, part[d] * add);
+                mergedSum[g] = MathF.FusedMultiplyAdd(mergedSum[g], keep, sum[g] * add);
+                mergedMax[g] = now;
+            }
         }
-        float inv = mergedSum != 0 ? 1.0f / mergedSum : 1.0f;
-        for (int d = 0; d < vd; d++) output[d] = merged[d] * inv;
-        if (probabilities != null)
-            for (int j = 0; j < len; j++) probabilities[j] = mergedSum == 0 ? 0 : MathF.Exp(probabilities[j] - mergedMax) * inv;
+        for (int g = 0; g < heads; g++)
+        {
+            float inv = mergedSum[g] != 0 ? 1.0f / mergedSum[g] : 1.0f;
+            for (int d = 0; d < vd; d++) output[g * vd + d] = merged[g * vd + d] * inv;
+            float* p = probabilities == null ? null : probabilities + g * probabilityStride;
+            if (p != null)
+                for (int j = 0; j < len; j++) p[j] = mergedSum[g] == 0 ? 0 : MathF.Exp(p[j] - mergedMax[g]) * inv;
+        }
     }
 
     /// <summary>
-    /// ggml's one-chunk flash-attention loop over cells [j0, j1): F16·F16 scores, online softmax, F16 accumulator in
-    /// <paramref name="acc"/> (cleared first). Returns the sum of weights; <paramref name="max"/> ends as the running maximum.
+    /// ggml's one-chunk flash-attention loop over cells [j0, j1) for each of <paramref name="heads"/> query heads: F16·F16
+    /// scores, online softmax, F16 accumulator in acc + g·vd (cleared first); max[g] and sum[g] end as the head's running
+    /// maximum and sum of weights. The accumulator is kept as floats rounded to F16 after every step
+    /// (<see cref="Fp16.RoundToHalf8"/>): the same values as ggml's F16 vector, without converting it to and from 16 bits
+    /// at every cell (.NET has no F16C). With AVX2 the queries are widened once and each key and value once per cell for
+    /// all heads (the same products and sums as the F16 kernels: see <see cref="VecDotAvx2.F16Widened"/>).
     /// </summary>
-    private static float OnlineChunk(ushort* q16, ushort* keys, ushort* values, int j0, int j1, int hd, int vd, float scale, ushort* acc,
-                                     ref float max, float* scores, bool simd)
+    private static void OnlineChunk(ushort* q16, int heads, ushort* keys, ushort* values, int j0, int j1, int hd, int vd, float scale,
+                                    float* acc, float* max, float* sum, float* scores, long scoreStride, bool simd)
     {
-        var dot = MatMul.Kernel(GgmlType.F16, simd);
-        new Span<ushort>(acc, vd).Clear();
-        float sum = 0;
+        new Span<float>(acc, heads * vd).Clear();
+        for (int g = 0; g < heads; g++) { max[g] = float.NegativeInfinity; sum[g] = 0; }
+        if (!(simd && VecDotAvx2.IsSupported))
+        {
+            var dot = MatMul.Kernel(GgmlType.F16, simd);
+            for (int g = 0; g < heads; g++)
+            {
+                float* a = acc + g * vd, sc = scores == null ? null : scores + g * scoreStride;
+                for (int j = j0; j < j1; j++)
+                {
+                    float s = dot((byte*)(keys + (long)j * hd), (byte*)(q16 + g * hd), hd) * scale;
+                    if (sc != null) sc[j] = s;
+                    OnlineStep(s, ref max[g], ref sum[g], a, vd, simd, values + (long)j * vd, null);
+                }
+            }
+            return;
+        }
+        float* q = stackalloc float[heads * hd];
+        float* k = stackalloc float[hd];
+        float* v = stackalloc float[vd];
+        Fp16.ToSingleRow(q16, q, heads * hd);
         for (int j = j0; j < j1; j++)
         {
-            float s = dot((byte*)(keys + (long)j * hd), (byte*)q16, hd) * scale;
-            if (scores != null) scores[j] = s;
-            float ms = 1, vs = 1;
-            if (s > max)
+            Fp16.ToSingleRow(keys + (long)j * hd, k, hd);
+            Fp16.ToSingleRow(values + (long)j * vd, v, vd);
+            for (int g = 0; g < heads; g++)
             {
-                float old = max;
-                max = s;
-                ms = MathF.Exp(old - max);
-                ScaleF16(acc, ms, vd, simd);
+                float s = VecDotAvx2.F16Widened(k, q + g * hd, hd) * scale;
+                if (scores != null) scores[g * scoreStride + j] = s;
+                OnlineStep(s, ref max[g], ref sum[g], acc + g * vd, vd, simd, null, v);
             }
-            else vs = MathF.Exp(s - max);
-            MulAddF16(acc, values + (long)j * vd, vs, vd, simd);
-            sum = sum * ms + vs;
         }
-        return sum;
     }
 
-    /// <summary>y = f16(f32(y) · v), ggml_vec_scale_f16.</summary>
+    /// <summary>One cell of the online softmax: rescale the accumulator when the maximum grows, add the weighted value
+    /// (given as halves, or already widened), update the sum.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void ScaleF16(ushort* y, float v, int n, bool simd)
+    private static void OnlineStep(float s, ref float max, ref float sum, float* acc, int vd, bool simd, ushort* value16, float* value)
+    {
+        float ms = 1, vs = 1;
+        if (s > max)
+        {
+            float old = max;
+            max = s;
+            ms = MathF.Exp(old - max);
+            ScaleF16(acc, ms, vd, simd);
+        }
+        else vs = MathF.Exp(s - max);
+        if (value != null) MulAddWidened(acc, value, vs, vd);
+        else MulAddF16(acc, value16, vs, vd, simd);
+        sum = sum * ms + vs;
+    }
+
+    /// <summary><see cref="MulAddF16"/> with the value row already widened to floats (AVX2).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MulAddWidened(float* y, float* x, float v, int n)
+    {
+        int i = 0;
+        var vv = Vector256.Create(v);
+        for (; i + 8 <= n; i += 8)
+            Fp16.RoundToHalf8(System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(Vector256.Load(x + i), vv, Vector256.Load(y + i))).Store(y + i);
+        for (; i < n; i++) y[i] = Fp16.RoundToHalf(MathF.FusedMultiplyAdd(x[i], v, y[i]));
+    }
+
+    /// <summary>y = f16(y · v), ggml_vec_scale_f16 on an accumulator held as F16-valued floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void ScaleF16(float* y, float v, int n, bool simd)
     {
         int i = 0;
         if (simd && VecDotAvx2.IsSupported)
         {
             var vv = Vector256.Create(v);
-            for (; i + 8 <= n; i += 8) Fp16.FromSingle8(Fp16.ToSingle8(y + i) * vv, y + i);
+            for (; i + 8 <= n; i += 8) Fp16.RoundToHalf8(Vector256.Load(y + i) * vv).Store(y + i);
         }
         else if (simd && VecDotNeon.IsSupported)
         {
             var vv = Vector128.Create(v);
-            for (; i + 4 <= n; i += 4) Fp16.FromSingle4(Fp16.ToSingle4(y + i) * vv, y + i);
+            ulong h; // four halves
+            for (; i + 4 <= n; i += 4)
+            {
+                Fp16.FromSingle4(Vector128.Load(y + i) * vv, (ushort*)&h);
+                Fp16.ToSingle4((ushort*)&h).Store(y + i);
+            }
         }
-        for (; i < n; i++) y[i] = Fp16.FromSingle(Fp16.ToSingle(y[i]) * v);
+        for (; i < n; i++) y[i] = Fp16.RoundToHalf(y[i] * v);
     }
 
-    /// <summary>y = f16(fma(f32(x), v, f32(y))), ggml_vec_mad_f16.</summary>
+    /// <summary>y = f16(fma(f32(x), v, y)), ggml_vec_mad_f16 on an accumulator held as F16-valued floats.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void MulAddF16(ushort* y, ushort* x, float v, int n, bool simd)
+    internal static void MulAddF16(float* y, ushort* x, float v, int n, bool simd)
     {
         int i = 0;
         if (simd && VecDotAvx2.IsSupported)
         {
             var vv = Vector256.Create(v);
             for (; i + 8 <= n; i += 8)
-                Fp16.FromSingle8(System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(Fp16.ToSingle8(x + i), vv, Fp16.ToSingle8(y + i)), y + i);
+                Fp16.RoundToHalf8(System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(Fp16.ToSingle8(x + i), vv, Vector256.Load(y + i))).Store(y + i);
         }
         else if (simd && VecDotNeon.IsSupported)
         {
             var vv = Vector128.Create(v);
+            ulong h; // four halves
             for (; i + 4 <= n; i += 4)
-                Fp16.FromSingle4(System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(Fp16.ToSingle4(y + i), Fp16.ToSingle4(x + i), vv), y + i);
+            {
+                Fp16.FromSingle4(System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(Vector128.Load(y + i), Fp16.ToSingle4(x + i), vv), (ushort*)&h);
+                Fp16.ToSingle4((ushort*)&h).Store(y + i);
+            }
         }
-        for (; i < n; i++) y[i] = Fp16.FromSingle(MathF.FusedMultiplyAdd(Fp16.ToSingle(x[i]), v, Fp16.ToSingle(y[i])));
+        for (; i < n; i++) y[i] = Fp16.RoundToHalf(MathF.FusedMultiplyAdd(Fp16.ToSingle(x[i]), v, y[i]));
     }
 
     /// <summary>Rounds n floats to F16 (RNE), as ggml's fp32→fp16 conversion.</summary>

@@ -50,8 +50,8 @@ public sealed unsafe class AttentionOracleTests(ITestOutputHelper output)
         if (!GgmlNative.Available) return;
         var c = Make(dk + len, dk, dv, heads, kvHeads, queries, len, cells, threads);
         var got = new float[c.Expected.Length];
-        var q16 = new ushort[dk]; var acc = new ushort[dv];
-        fixed (float* pq = c.Q, pg = got) fixed (ushort* pk = c.K, pv = c.V, h = q16, a = acc)
+        var q16 = new ushort[dk]; var acc = new float[dv];
+        fixed (float* pq = c.Q, pg = got, a = acc) fixed (ushort* pk = c.K, pv = c.V, h = q16)
             for (int hq = 0; hq < heads; hq++)
                 for (int i = 0; i < queries; i++)
                 {
@@ -95,8 +95,8 @@ public sealed unsafe class AttentionOracleTests(ITestOutputHelper output)
         if (!GgmlNative.Available) return;
         var c = Make(dk + len + threads, dk, dv, heads, kvHeads, 1, len, cells, threads);
         var got = new float[c.Expected.Length];
-        var q16 = new ushort[dk]; var acc = new ushort[dv]; var scratch = new float[2 * dv];
-        fixed (float* pq = c.Q, pg = got, ps = scratch) fixed (ushort* pk = c.K, pv = c.V, h = q16, a = acc)
+        var q16 = new ushort[dk]; var acc = new float[dv]; var scratch = new float[2 * dv];
+        fixed (float* pq = c.Q, pg = got, ps = scratch, a = acc) fixed (ushort* pk = c.K, pv = c.V, h = q16)
             for (int hq = 0; hq < heads; hq++)
             {
                 int kvh = hq / (heads / kvHeads);

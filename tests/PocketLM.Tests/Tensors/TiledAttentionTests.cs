@@ -84,8 +84,8 @@ public unsafe class TiledAttentionTests
     {
         var rng = new Random(len);
         ushort[] q = RandomHalves(rng, hd), k = RandomHalves(rng, hd * len, 6), v = RandomHalves(rng, vd * len);
-        var a = new float[vd]; var b = new float[vd]; var acc = new ushort[vd]; var scratch = new float[2 * vd];
-        fixed (ushort* pq = q, pk = k, pv = v, pa = acc) fixed (float* oa = a, ob = b, ps = scratch)
+        var a = new float[vd]; var b = new float[vd]; var acc = new float[vd]; var scratch = new float[2 * vd];
+        fixed (ushort* pq = q, pk = k, pv = v) fixed (float* oa = a, ob = b, ps = scratch, pa = acc)
         {
             Attention.F16Online(pq, pk, pv, len, hd, vd, 0.1f, oa, pa);
             Attention.F16Split(pq, pk, pv, len, cells, 1, hd, vd, 0.1f, ob, pa, ps);
@@ -102,8 +102,8 @@ public unsafe class TiledAttentionTests
         int hd = 64, vd = 64, len = 600, cells = 768;
         var rng = new Random(chunks);
         ushort[] q = RandomHalves(rng, hd), k = RandomHalves(rng, hd * len, 6), v = RandomHalves(rng, vd * len);
-        var a = new float[vd]; var b = new float[vd]; var whole = new float[vd]; var acc = new ushort[vd]; var scratch = new float[2 * vd];
-        fixed (ushort* pq = q, pk = k, pv = v, pa = acc) fixed (float* oa = a, ob = b, ow = whole, ps = scratch)
+        var a = new float[vd]; var b = new float[vd]; var whole = new float[vd]; var acc = new float[vd]; var scratch = new float[2 * vd];
+        fixed (ushort* pq = q, pk = k, pv = v) fixed (float* oa = a, ob = b, ow = whole, ps = scratch, pa = acc)
         {
             Attention.F16Split(pq, pk, pv, len, cells, chunks, hd, vd, 0.1f, oa, pa, ps);
             Attention.F16Split(pq, pk, pv, len, cells, chunks, hd, vd, 0.1f, ob, pa, ps, simd: false);

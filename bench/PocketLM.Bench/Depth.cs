@@ -1,0 +1,52 @@
+using System.Diagnostics;
+using System.Globalization;
+using PocketLM.Inference;
+
+namespace PocketLM.Bench;
+
+/// <summary>
+/// Decode speed deep into a context (llama-bench's <c>-d</c>): both engines take one D-token prompt, then decode N tokens
+/// at positions D.., rewound and repeated, PocketLM and llama.cpp alternately. Medians in tokens/s; attention over the
+/// cached keys and values is then a large part of each step.
+/// </summary>
+internal static class Depth
+{
+    public static int Run(string[] args)
+    {
+        int reps = int.Parse(Compare.Opt(args, "-r") ?? "5", CultureInfo.InvariantCulture);
+        int threads = int.Parse(Compare.Opt(args, "-t") ?? "2", CultureInfo.InvariantCulture);
+        int depth = int.Parse(Compare.Opt(args, "-d") ?? "4000", CultureInfo.InvariantCulture);
+        int n = int.Parse(Compare.Opt(args, "-n") ?? "32", CultureInfo.InvariantCulture);
+        int ctx = (depth + n + 255) / 256 * 256;
+        Console.WriteLine($"tg{n} after a {depth}-token prompt (context {ctx}), {threads} threads, median of {reps}; load average {Compare.LoadAverage()}");
+        Console.WriteLine("| model                  | tg Pocket |  tg llama | tg ratio |");
+        Console.WriteLine("|------------------------|----------:|----------:|---------:|");
+        foreach (var (shape, type, path) in BenchModels.Selected(args, ["Qwen2.5-0.5B", "Llama-3.2-1B"], ["Q4_0"]))
+        {
+            var rng = new Random(11);
+            int[] prompt = Enumerable.Range(0, depth).Select(_ => rng.Next(3, shape.Vocab)).ToArray();
+            int[] gen = Enumerable.Range(0, n).Select(_ => rng.Next(3, shape.Vocab)).ToArray();
+            using var model = LanguageModel.Load(path);
+            using var session = model.CreateSession(new SessionOptions { ContextSize = ctx, Threads = threads });
+            using var runner = new LlamaRunner(path, threads, ctx);
+            session.Prefill(prompt);
+            runner.Prompt(prompt, depth);
+            var pocket = new List<double>();
+            var llama = new List<double>();
+            for (int r = 0; r <= reps; r++) // the first round warms up; not counted
+            {
+                session.TruncateTo(depth);
+                long t0 = Stopwatch.GetTimestamp();
+                foreach (int t in gen) session.Decode(t);
+                double p = n / Stopwatch.GetElapsedTime(t0).TotalSeconds;
+                t0 = Stopwatch.GetTimestamp();
+                runner.DecodeFrom(depth, gen);
+                double l = n / Stopwatch.GetElapsedTime(t0).TotalSeconds;
+                if (r > 0) { pocket.Add(p); llama.Add(l); }
+            }
+            double mp = Compare.Median(pocket), ml = Compare.Median(llama);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {shape.Name + " " + type,-22} | {mp,9:F2} | {ml,9:F2} | {mp / ml,8:F2} |"));
+        }
+        return 0;
+    }
+}
