@@ -277,18 +277,13 @@ public static unsafe class Attention
         for (; i < n; i++) y[i] = Fp16.RoundToHalf(y[i] * v);
     }
 
-    /// <summary>y = f16(fma(f32(x), v, y)), ggml_vec_mad_f16 on an accumulator held as F16-valued floats.</summary>
+    /// <summary>y = f16(fma(f32(x), v, y)), ggml_vec_mad_f16 on an accumulator held as F16-valued floats (the reference and
+    /// NEON paths; AVX2 widens each value row once and uses <see cref="MulAddWidened"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void MulAddF16(float* y, ushort* x, float v, int n, bool simd)
     {
         int i = 0;
-        if (simd && VecDotAvx2.IsSupported)
-        {
-            var vv = Vector256.Create(v);
-            for (; i + 8 <= n; i += 8)
-                Fp16.RoundToHalf8(System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(Fp16.ToSingle8(x + i), vv, Vector256.Load(y + i))).Store(y + i);
-        }
-        else if (simd && VecDotNeon.IsSupported)
+        if (simd && VecDotNeon.IsSupported)
         {
             var vv = Vector128.Create(v);
             ulong h; // four halves
