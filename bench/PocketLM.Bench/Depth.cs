@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using PocketLM.Inference;
+using PocketLM.Tensors;
 
 namespace PocketLM.Bench;
 
@@ -18,7 +19,11 @@ internal static class Depth
         int depth = int.Parse(Compare.Opt(args, "-d") ?? "4000", CultureInfo.InvariantCulture);
         int n = int.Parse(Compare.Opt(args, "-n") ?? "32", CultureInfo.InvariantCulture);
         int ctx = (depth + n + 255) / 256 * 256;
-        Console.WriteLine($"tg{n} after a {depth}-token prompt (context {ctx}), {threads} threads, median of {reps}; load average {Compare.LoadAverage()}");
+        string cacheName = Compare.Opt(args, "--kv") ?? "f16";
+        var cache = KvCache.SupportedTypes.FirstOrDefault(t => string.Equals(t.ToString(), cacheName, StringComparison.OrdinalIgnoreCase));
+        // F32: PocketLM computes plain softmax attention, llama.cpp (flash attention on) would round to F16: not comparable
+        if (cache == GgmlType.F32) throw new ArgumentException($"--kv: one of {string.Join(", ", KvCache.SupportedTypes.Skip(2)).ToLowerInvariant()} or f16, not '{cacheName}'");
+        Console.WriteLine($"tg{n} after a {depth}-token prompt (context {ctx}, K and V cache {cacheName}), {threads} threads, median of {reps}; load average {Compare.LoadAverage()}");
         Console.WriteLine("| model                  | tg Pocket |  tg llama | tg ratio |");
         Console.WriteLine("|------------------------|----------:|----------:|---------:|");
         foreach (var (shape, type, path) in BenchModels.Selected(args, ["Qwen2.5-0.5B", "Llama-3.2-1B"], ["Q4_0"]))
@@ -27,8 +32,8 @@ internal static class Depth
             int[] prompt = Enumerable.Range(0, depth).Select(_ => rng.Next(3, shape.Vocab)).ToArray();
             int[] gen = Enumerable.Range(0, n).Select(_ => rng.Next(3, shape.Vocab)).ToArray();
             using var model = LanguageModel.Load(path);
-            using var session = model.CreateSession(new SessionOptions { ContextSize = ctx, Threads = threads });
-            using var runner = new LlamaRunner(path, threads, ctx);
+            using var session = model.CreateSession(new SessionOptions { ContextSize = ctx, Threads = threads, KvCacheType = cache });
+            using var runner = new LlamaRunner(path, threads, ctx, (LLama.Native.GGMLType)cache);
             session.Prefill(prompt);
             runner.Prompt(prompt, depth);
             var pocket = new List<double>();

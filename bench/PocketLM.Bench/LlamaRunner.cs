@@ -23,7 +23,7 @@ internal sealed class LlamaRunner : IDisposable
         NativeLogConfig.llama_log_set(Quiet);
     }
 
-    public LlamaRunner(string path, int threads, int contextSize)
+    public LlamaRunner(string path, int threads, int contextSize, GGMLType cacheType = GGMLType.GGML_TYPE_F16)
     {
         EnsureLoaded();
         var mp = LLamaModelParams.Default();
@@ -37,8 +37,8 @@ internal sealed class LlamaRunner : IDisposable
         cp.n_seq_max = 1;
         cp.n_threads = threads;
         cp.n_threads_batch = threads;
-        cp.type_k = GGMLType.GGML_TYPE_F16;
-        cp.type_v = GGMLType.GGML_TYPE_F16;
+        cp.type_k = cacheType;
+        cp.type_v = cacheType;
         cp.llama_flash_attn_type = LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_AUTO;
         cp.offload_kqv = false;
         cp.op_offload = false;

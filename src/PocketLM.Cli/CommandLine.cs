@@ -96,6 +96,27 @@ public sealed class CommandLine
         return v;
     }
 
+    /// <summary>A KV cache type given as llama.cpp's -ctk / -ctv take it (f16, f32, bf16, q8_0, q4_0, q4_1, q5_0, q5_1); F16 when absent.</summary>
+    public PocketLM.Tensors.GgmlType GetCacheType(string name)
+    {
+        string? s = GetString(name);
+        if (s == null) return PocketLM.Tensors.GgmlType.F16;
+        foreach (var t in PocketLM.Inference.KvCache.SupportedTypes)
+            if (string.Equals(t.ToString(), s, StringComparison.OrdinalIgnoreCase)) return t;
+        string names = string.Join(", ", PocketLM.Inference.KvCache.SupportedTypes).ToLowerInvariant();
+        throw new UsageException($"{Command}: {name} must be one of {names}, got '{s}'");
+    }
+
+    /// <summary>The two cache-type options every command that runs a model takes.</summary>
+    public static readonly string[] CacheTypeOptions = ["-ctk|--cache-type-k", "-ctv|--cache-type-v"];
+
+    /// <summary>Help lines for <see cref="CacheTypeOptions"/>.</summary>
+    public const string CacheTypeHelp = """
+          -ctk, --cache-type-k T K cache type: f16 (default), q8_0, q4_0, q4_1, q5_0, q5_1, bf16, or f32 (with -ctv f32)
+          -ctv, --cache-type-v T V cache type, the same choices (q8_0 halves the cache; quantized caches use llama.cpp's
+                                 attention and Hadamard rotation, so greedy output still matches llama.cpp's with them)
+        """;
+
     /// <summary>Fails when more positional arguments were given than the command takes.</summary>
     public void ExpectPositional(int max, string what)
     {

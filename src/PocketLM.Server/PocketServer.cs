@@ -85,6 +85,7 @@ public sealed partial class PocketServer : IAsyncDisposable
                     {
                         ContextSize = options.ContextSize, Threads = ThreadsPerSlot,
                         LlamaCppThreads = options.Threads > 0 ? options.Threads : Math.Max(Environment.ProcessorCount / 2, 1),
+                        KeyCacheType = options.KeyCacheType, ValueCacheType = options.ValueCacheType,
                     };
                     var engine = new ChatEngine(_model, session,
                         template, options.ReasoningBudgets);

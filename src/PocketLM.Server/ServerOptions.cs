@@ -24,6 +24,9 @@ public sealed record ServerOptions
     public int ContextSize { get; init; }
     /// <summary>Total compute threads (0 = one per core), split evenly across the slots (at least one each).</summary>
     public int Threads { get; init; }
+    /// <summary>K and V cache types of every slot (see <see cref="PocketLM.Inference.SessionOptions.KeyCacheType"/>).</summary>
+    public PocketLM.Tensors.GgmlType KeyCacheType { get; init; } = PocketLM.Tensors.GgmlType.F16;
+    public PocketLM.Tensors.GgmlType ValueCacheType { get; init; } = PocketLM.Tensors.GgmlType.F16;
     /// <summary>Bearer key every route but /health requires; null = open.</summary>
     public string? ApiKey { get; init; }
     /// <summary>Jinja chat template text overriding the model's own (null: the model's, else ChatML).</summary>

@@ -14,9 +14,11 @@ namespace PocketLM.Cli.Commands;
 internal static class BenchCommand
 {
     private const string Help = """
-        usage: pocket bench [MODEL.gguf] [-p 64] [-n 64] [-t THREADS] [-r 5] [--json] [--no-repack]
+        usage: pocket bench [MODEL.gguf] [-p 64] [-n 64] [-d 0] [-t THREADS] [-r 5] [-ctk f16] [-ctv f16] [--json] [--no-repack]
           -p, --n-prompt N   prompt tokens for the prefill test (0 = skip)
           -n, --n-gen N      generated tokens for the decode test (0 = skip)
+          -d, --n-depth N    tokens already in the context before each test (prefilled, not timed), as llama-bench -d
+          -ctk, -ctv T       K and V cache types (f16 default; q8_0, q4_0, q4_1, q5_0, q5_1, bf16; f32 for both)
           -t, --threads N    compute threads (default: all cores)
           -r, --repetitions  measured runs per test (after one warm-up)
           --json             one JSON object per test instead of the table
@@ -33,29 +35,40 @@ internal static class BenchCommand
     public static int Execute(string[] args)
     {
         if (Pocket.WantsHelp(args)) { Console.Out.Write(Help); return 0; }
-        var cl = new CommandLine("bench", args, ["-p|--n-prompt", "-n|--n-gen", "-t|--threads", "-r|--repetitions"], ["--json", "--hooks", "--no-repack"]);
+        var cl = new CommandLine("bench", args, ["-p|--n-prompt", "-n|--n-gen", "-d|--n-depth", "-t|--threads", "-r|--repetitions", .. CommandLine.CacheTypeOptions],
+                                 ["--json", "--hooks", "--no-repack"]);
         cl.ExpectPositional(1, "[MODEL.gguf]");
         int nPrompt = cl.GetInt("--n-prompt", 64, 0);
         int nGen = cl.GetInt("--n-gen", 64, 0);
+        int depth = cl.GetInt("--n-depth", 0, 0);
         int threads = cl.GetInt("--threads", Environment.ProcessorCount, 1, 1024);
         int reps = cl.GetInt("--repetitions", 5, 1, 1000);
         using var model = ModelSource.Load(cl.Positional.ElementAtOrDefault(0), new ModelLoadOptions { Repack = !cl.Has("--no-repack") });
-        int ctx = Math.Max(nPrompt, nGen) + 1;
+        int ctx = depth + Math.Max(nPrompt, nGen) + 1;
         if (ctx > model.Config.ContextLength) throw new UsageException($"bench: {ctx - 1} tokens exceed the model's context of {model.Config.ContextLength}");
-        using var session = model.CreateSession(new SessionOptions { ContextSize = ctx, Threads = threads, BatchSize = Math.Max(nPrompt, 1) });
+        using var session = model.CreateSession(new SessionOptions
+        {
+            ContextSize = ctx, Threads = threads, BatchSize = Math.Max(Math.Max(nPrompt, 1), Math.Min(depth, 512)),
+            KeyCacheType = cl.GetCacheType("--cache-type-k"), ValueCacheType = cl.GetCacheType("--cache-type-v"),
+        });
         var rng = new Random(1234);
         int[] tokens = Enumerable.Range(0, Math.Max(nPrompt, nGen)).Select(_ => rng.Next(model.Config.VocabSize)).ToArray();
-        long parameters = model.File.Tensors.Sum(t => t.ElementCount);
-        var results = new List<Result>();
-        if (nPrompt > 0) results.Add(Measure(model, session, parameters, threads, $"pp{nPrompt}", nPrompt, 0, reps, () =>
+        int[] context = Enumerable.Range(0, depth).Select(_ => rng.Next(model.Config.VocabSize)).ToArray();
+        string at = depth > 0 ? $" @ d{depth}" : "";
+        void Fill()
         {
             session.Reset();
+            if (depth > 0) session.Prefill(context);
+        }
+        long parameters = model.File.Tensors.Sum(t => t.ElementCount);
+        var results = new List<Result>();
+        if (nPrompt > 0) results.Add(Measure(model, session, parameters, threads, $"pp{nPrompt}{at}", nPrompt, 0, reps, Fill, () =>
+        {
             session.Prefill(tokens.AsSpan(0, nPrompt));
             return nPrompt;
         }));
-        if (nGen > 0) results.Add(Measure(model, session, parameters, threads, $"tg{nGen}", 0, nGen, reps, () =>
+        if (nGen > 0) results.Add(Measure(model, session, parameters, threads, $"tg{nGen}{at}", 0, nGen, reps, Fill, () =>
         {
-            session.Reset();
             for (int i = 0; i < nGen; i++) session.Decode(tokens[i]);
             return nGen;
         }));
@@ -63,9 +76,8 @@ internal static class BenchCommand
         if (nGen > 0 && cl.Has("--hooks"))
         {
             var handles = session.Hooks.Names.Select(n => session.Hooks.Add(n, static (in HookContext c, Span<float> t) => { })).ToList();
-            results.Add(Measure(model, session, parameters, threads, $"tg{nGen}+hooks", 0, nGen, reps, () =>
+            results.Add(Measure(model, session, parameters, threads, $"tg{nGen}+hooks{at}", 0, nGen, reps, Fill, () =>
             {
-                session.Reset();
                 for (int i = 0; i < nGen; i++) session.Decode(tokens[i]);
                 return nGen;
             }));
@@ -93,7 +105,7 @@ internal static class BenchCommand
             var last = results[^1];
             static string MiB(long b) => string.Create(CultureInfo.InvariantCulture, $"{b / 1048576.0:F1} MiB");
             Console.Out.WriteLine($"kernels: {ComputeContext.KernelSet} on {RuntimeInformation.ProcessArchitecture}, {Environment.ProcessorCount} logical CPUs");
-            Console.Out.WriteLine($"memory: peak RSS {MiB(last.PeakRssBytes)}; file {MiB(last.SizeBytes)}, of which {MiB(last.RepackedBytes)} repacked (held in native memory instead of the mapping); KV cache {MiB(last.KvCacheBytes)}");
+            Console.Out.WriteLine($"memory: peak RSS {MiB(last.PeakRssBytes)}; file {MiB(last.SizeBytes)}, of which {MiB(last.RepackedBytes)} repacked (held in native memory instead of the mapping); KV cache {MiB(last.KvCacheBytes)} (K {session.KeyCacheType.ToString().ToLowerInvariant()}, V {session.ValueCacheType.ToString().ToLowerInvariant()})");
         }
         return 0;
     }
@@ -105,12 +117,16 @@ internal static class BenchCommand
         return p.PeakWorkingSet64;
     }
 
-    private static Result Measure(LanguageModel model, InferenceSession session, long parameters, int threads, string test, int nPrompt, int nGen, int reps, Func<int> run)
+    /// <summary>Times <paramref name="run"/> <paramref name="reps"/> times after a warm-up, each after an untimed <paramref name="setup"/>.</summary>
+    private static Result Measure(LanguageModel model, InferenceSession session, long parameters, int threads, string test, int nPrompt, int nGen, int reps,
+                                  Action setup, Func<int> run)
     {
+        setup();
         run(); // warm-up: JIT tiering, page faults of the mapping
         var samples = new double[reps];
         for (int i = 0; i < reps; i++)
         {
+            setup();
             long start = Stopwatch.GetTimestamp();
             int tokens = run();
             samples[i] = tokens / Stopwatch.GetElapsedTime(start).TotalSeconds;

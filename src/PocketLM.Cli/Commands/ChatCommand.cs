@@ -28,6 +28,7 @@ internal static class ChatCommand
           -t, --threads N            compute threads (default: all cores)
           --llama-threads N          thread count of the llama.cpp run to agree with past 256 tokens of context
                                      (default: -t if given, else half the cores, as LLamaSharp)
+          -ctk, -ctv T               K and V cache types (f16 default; q8_0, q4_0, q4_1, q5_0, q5_1, bf16; f32 for both)
         Type /help in the chat for its commands. Ctrl+C stops the current reply; Ctrl+C twice at the prompt, Ctrl+D or
         /exit leaves. Without a terminal, lines are read from standard input, one message per line.
         """;
@@ -50,7 +51,8 @@ internal static class ChatCommand
     {
         if (Pocket.WantsHelp(args)) { Console.Out.Write(Help); return 0; }
         var cl = new CommandLine("chat", args,
-            ["--system", "--reasoning-effort", "--think-budget", "--chat-template", "-n|--n-predict", "-c|--ctx", "--temp", "-s|--seed", "-t|--threads", "--llama-threads"], []);
+            ["--system", "--reasoning-effort", "--think-budget", "--chat-template", "-n|--n-predict", "-c|--ctx", "--temp", "-s|--seed", "-t|--threads", "--llama-threads",
+             .. CommandLine.CacheTypeOptions], []);
         cl.ExpectPositional(1, "[MODEL.gguf] [options]");
         ReasoningEffort? effort = null;
         if (cl.GetString("--reasoning-effort") is { } e)
@@ -63,6 +65,8 @@ internal static class ChatCommand
             ContextSize = cl.GetInt("--ctx", 0, 0),
             Threads = cl.GetInt("--threads", 0, 1, 1024), // 0: every core
             LlamaCppThreads = cl.GetInt("--llama-threads", 0, 1, 1024),
+            KeyCacheType = cl.GetCacheType("--cache-type-k"),
+            ValueCacheType = cl.GetCacheType("--cache-type-v"),
         };
         ChatTemplate? template = null;
         if (cl.GetString("--chat-template") is { } tp)

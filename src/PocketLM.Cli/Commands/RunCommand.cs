@@ -30,14 +30,14 @@ internal static class RunCommand
           -c, --ctx N            context size (default: min(model context, 4096))
           --no-bos               do not add the BOS token
           --parse-special        recognise control tokens written in the prompt
-        """;
+        """ + CommandLine.CacheTypeHelp;
 
     public static int Execute(string[] args)
     {
         if (Pocket.WantsHelp(args)) { Console.Out.Write(Help); return 0; }
         var cl = new CommandLine("run", args,
             ["-p|--prompt", "-f|--file", "-n|--n-predict", "--temp", "--top-k", "--top-p", "--min-p", "--repeat-penalty", "--repeat-last-n",
-             "--frequency-penalty", "--presence-penalty", "-s|--seed", "-t|--threads", "--llama-threads", "-c|--ctx"],
+             "--frequency-penalty", "--presence-penalty", "-s|--seed", "-t|--threads", "--llama-threads", "-c|--ctx", .. CommandLine.CacheTypeOptions],
             ["--no-bos", "--parse-special"]);
         cl.ExpectPositional(1, "[MODEL.gguf] -p PROMPT");
         string? prompt = cl.GetString("--prompt");
@@ -63,7 +63,11 @@ internal static class RunCommand
         var loadClock = Stopwatch.StartNew();
         using var model = ModelSource.Load(cl.Positional.ElementAtOrDefault(0));
         var tokenizer = model.Tokenizer;
-        using var session = model.CreateSession(new SessionOptions { ContextSize = ctxArg, Threads = threads, LlamaCppThreads = llamaThreads });
+        using var session = model.CreateSession(new SessionOptions
+        {
+            ContextSize = ctxArg, Threads = threads, LlamaCppThreads = llamaThreads,
+            KeyCacheType = cl.GetCacheType("--cache-type-k"), ValueCacheType = cl.GetCacheType("--cache-type-v"),
+        });
         var sampler = new Sampler(model.Config.VocabSize, samplerOptions, session.ContextSize);
         double loadMs = loadClock.Elapsed.TotalMilliseconds;
 

@@ -19,6 +19,7 @@ internal static class ServeCommand
           --chat-template FILE   a Jinja chat template to use instead of the model's
           --alias NAME           the model id clients send and /v1/models lists (default: the file name)
           --max-body BYTES       largest request body (default 8388608 = 8 MiB; larger gets 413)
+          -ctk, -ctv T           K and V cache types of every slot (f16 default; q8_0, q4_0, q4_1, q5_0, q5_1, bf16)
         endpoints: POST /v1/chat/completions, /v1/completions, /tokenize, /detokenize, /apply-template;
                    GET /v1/models, /health, /metrics
         """;
@@ -27,7 +28,8 @@ internal static class ServeCommand
     {
         if (Pocket.WantsHelp(args)) { Console.Out.Write(Help); return 0; }
         var cl = new CommandLine("serve", args,
-            ["--host", "--port", "--slots", "--queue", "-c|--ctx", "-t|--threads", "--api-key", "--chat-template", "--alias", "--max-body"], []);
+            ["--host", "--port", "--slots", "--queue", "-c|--ctx", "-t|--threads", "--api-key", "--chat-template", "--alias", "--max-body",
+             .. CommandLine.CacheTypeOptions], []);
         cl.ExpectPositional(1, "[MODEL.gguf] [options]");
         string? templatePath = cl.GetString("--chat-template");
         var options = new ServerOptions
@@ -38,6 +40,8 @@ internal static class ServeCommand
             QueueSize = cl.GetInt("--queue", 32, 0, 100_000),
             ContextSize = cl.GetInt("--ctx", 0, 0),
             Threads = cl.GetInt("--threads", 0, 1, 1024),
+            KeyCacheType = cl.GetCacheType("--cache-type-k"),
+            ValueCacheType = cl.GetCacheType("--cache-type-v"),
             ApiKey = cl.GetString("--api-key") ?? NonEmpty(Environment.GetEnvironmentVariable("POCKET_API_KEY")),
             ChatTemplate = templatePath != null ? File.ReadAllText(templatePath) : null,
             ModelId = cl.GetString("--alias"),

@@ -16,10 +16,25 @@ public sealed record SessionOptions
     /// </summary>
     public int BatchSize { get; init; } = 512;
     /// <summary>
-    /// KV cache element type: F16 (default, as llama.cpp: half the memory, and llama.cpp's flash-attention numerics) or
-    /// F32 (plain softmax attention in full precision, as llama.cpp with an F32 cache and flash attention off).
+    /// Type of the K cache, as llama.cpp's <c>--cache-type-k</c>: F16 (default, as llama.cpp: half the memory, and
+    /// llama.cpp's flash-attention numerics), Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 or BF16 (less memory again, the numerics of
+    /// llama.cpp with that cache type), or F32 for both K and V (plain softmax attention in full precision, as llama.cpp
+    /// with an F32 cache and flash attention off). See <see cref="KvCache"/>.
     /// </summary>
-    public GgmlType KvCacheType { get; init; } = GgmlType.F16;
+    public GgmlType KeyCacheType { get; init; } = GgmlType.F16;
+    /// <summary>Type of the V cache (<c>--cache-type-v</c>); the same choices as <see cref="KeyCacheType"/>.</summary>
+    public GgmlType ValueCacheType { get; init; } = GgmlType.F16;
+    /// <summary>
+    /// Rotate queries, keys and values by a Hadamard matrix around a quantized K or V cache, as llama.cpp does by
+    /// default for head sizes that are a multiple of 64 (less quantization error; false = its LLAMA_ATTN_ROT_DISABLE=1).
+    /// </summary>
+    public bool RotateQuantizedCache { get; init; } = true;
+    /// <summary>Sets <see cref="KeyCacheType"/> and <see cref="ValueCacheType"/> together; reads the K type.</summary>
+    public GgmlType KvCacheType
+    {
+        get => KeyCacheType;
+        init { KeyCacheType = value; ValueCacheType = value; }
+    }
     /// <summary>
     /// The thread count of the llama.cpp run whose numerics long decodes reproduce: past 256 cells llama.cpp splits a
     /// one-token decode's attention into one chunk per thread (see <see cref="Attention.F16Split"/>), so its output then
@@ -54,7 +69,10 @@ public sealed class InferenceSession : IDisposable
         int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
         int batch = Math.Clamp(options.BatchSize, 1, ctx);
         if (options.LlamaCppThreads < 0) throw new ArgumentOutOfRangeException(nameof(options), "LlamaCppThreads must be 0 (auto) or positive");
-        _transformer = new Transformer(model.Config, model.Weights, ctx, batch, threads, options.KvCacheType, options.EffectiveLlamaCppThreads);
+        if (KvCache.Check(options.KeyCacheType, options.ValueCacheType, model.Config.HeadDim, model.Config.ValueHeadDim) is { } cacheError)
+            throw new ArgumentException(cacheError);
+        _transformer = new Transformer(model.Config, model.Weights, ctx, batch, threads, options.KeyCacheType, options.ValueCacheType,
+                                       options.EffectiveLlamaCppThreads, options.RotateQuantizedCache);
         _tokens.Capacity = ctx;
     }
 
@@ -66,6 +84,8 @@ public sealed class InferenceSession : IDisposable
     public IReadOnlyList<int> Tokens => _tokens;
     public HookRegistry Hooks => _transformer.Hooks;
     public long KvCacheBytes => _transformer.Cache.Bytes;
+    public GgmlType KeyCacheType => _transformer.Cache.KeyType;
+    public GgmlType ValueCacheType => _transformer.Cache.ValueType;
 
     /// <summary>Logits of the last token processed.</summary>
     public ReadOnlySpan<float> Logits => _transformer.LastLogits;

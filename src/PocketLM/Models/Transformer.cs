@@ -29,9 +29,10 @@ public sealed unsafe class Transformer : IDisposable
     private int _logitRows;
     private float* _pattern;
     private long _patternFloats;
+    private readonly int _keyRotation, _valueRotation; // Hadamard sizes around a quantized cache, 0 = none
 
-    public Transformer(ModelConfig config, ModelWeights weights, int contextSize, int maxBatch, int threads, GgmlType kvType = GgmlType.F16,
-                       int llamaCppThreads = 0)
+    public Transformer(ModelConfig config, ModelWeights weights, int contextSize, int maxBatch, int threads, GgmlType keyType = GgmlType.F16,
+                       GgmlType? valueType = null, int llamaCppThreads = 0, bool rotateQuantizedCache = true)
     {
         LlamaCppThreads = llamaCppThreads > 0 ? llamaCppThreads : threads;
         _c = config;
@@ -41,7 +42,12 @@ public sealed unsafe class Transformer : IDisposable
         int d = config.EmbeddingLength;
         int widest = Math.Max(Math.Max(d, config.FeedForwardLength), Math.Max(config.QueryWidth, config.HeadCount * config.ValueHeadDim));
         _ctx = new ComputeContext(threads, widest, maxBatch);
-        Cache = new KvCache(config.BlockCount, config.KvHeadCount, config.HeadDim, config.ValueHeadDim, contextSize, kvType);
+        Cache = new KvCache(config.BlockCount, config.KvHeadCount, config.HeadDim, config.ValueHeadDim, contextSize, keyType, valueType);
+        if (rotateQuantizedCache)
+        {
+            _keyRotation = Hadamard.KeySize(Cache.KeyType, config.HeadDim);
+            _valueRotation = Hadamard.ValueSize(Cache.ValueType, config.ValueHeadDim);
+        }
         _rope = new RopeTable(contextSize, config.RopeDimCount, config.RopeBase, config.RopeLinearScale, weights.RopeFreqs);
         Hooks = new HookRegistry(config.BlockCount);
 
@@ -64,6 +70,9 @@ public sealed unsafe class Transformer : IDisposable
     /// <summary>Chunks of llama.cpp's split-KV decode attention (its thread count; see SessionOptions.LlamaCppThreads).</summary>
     public int LlamaCppThreads { get; }
     public KvCache Cache { get; }
+
+    /// <summary>Keys and values both F16: llama.cpp's tiled and split-KV attention kernels apply (not to other types).</summary>
+    private bool HalfCache => Cache.KeyType == GgmlType.F16 && Cache.ValueType == GgmlType.F16;
     public HookRegistry Hooks { get; }
     public ComputeContext Compute => _ctx;
 
@@ -111,8 +120,10 @@ public sealed unsafe class Transformer : IDisposable
                 Hooks.Fire(HookKind.V, l, _v, n, _c.ValueWidth, start);
             }
             PositionQueriesAndKeys(L, n, start);
+            RotateForCache(n);
             StoreKeysValues(l, n, start);
             Attend(l, n, start);
+            if (_valueRotation > 0) Hadamard.Rotate(_attnOut, (long)n * _c.HeadCount * _c.ValueHeadDim, _valueRotation);
             MatMul.Multiply(_ctx, L.Wo, _attnOut, _proj, n);
             if (hooks) Hooks.Fire(HookKind.AttnOut, l, _proj, n, d, start);
             Ops.Add(_x, _proj, n * d);
@@ -166,27 +177,30 @@ public sealed unsafe class Transformer : IDisposable
         }
     }
 
+    /// <summary>llama.cpp's Hadamard rotation around a quantized cache (see <see cref="Hadamard"/>): queries and keys for
+    /// a quantized K cache, values for a quantized V cache (the attention output is rotated back after
+    /// <see cref="Attend"/>). Applied after RoPE and the Q/K/V hooks, so hooks see the model's own activations.</summary>
+    private void RotateForCache(int n)
+    {
+        if (_keyRotation > 0)
+        {
+            Hadamard.Rotate(_q, (long)n * _c.QueryWidth, _keyRotation);
+            Hadamard.Rotate(_k, (long)n * _c.KeyWidth, _keyRotation);
+        }
+        if (_valueRotation > 0) Hadamard.Rotate(_v, (long)n * _c.ValueWidth, _valueRotation);
+    }
+
     private void StoreKeysValues(int layer, int n, int start)
     {
         int hd = _c.HeadDim, vd = _c.ValueHeadDim;
-        bool half = Cache.ElementType == GgmlType.F16;
         for (int h = 0; h < _c.KvHeadCount; h++)
         {
             byte* keys = Cache.Keys(layer, h), values = Cache.Values(layer, h);
             for (int t = 0; t < n; t++)
             {
                 float* k = _k + (long)t * _c.KeyWidth + h * hd, v = _v + (long)t * _c.ValueWidth + h * vd;
-                long kAt = (long)(start + t) * hd, vAt = (long)(start + t) * vd;
-                if (half)
-                {
-                    Attention.ToF16(k, (ushort*)keys + kAt, hd);
-                    Attention.ToF16(v, (ushort*)values + vAt, vd);
-                }
-                else
-                {
-                    Buffer.MemoryCopy(k, (float*)keys + kAt, hd * sizeof(float), hd * sizeof(float));
-                    Buffer.MemoryCopy(v, (float*)values + vAt, vd * sizeof(float), vd * sizeof(float));
-                }
+                KvCache.Store(Cache.KeyType, k, keys + (start + t) * Cache.KeyRowBytes, hd);
+                KvCache.Store(Cache.ValueType, v, values + (start + t) * Cache.ValueRowBytes, vd);
             }
         }
     }
@@ -211,16 +225,16 @@ public sealed unsafe class Transformer : IDisposable
         _attention.Start = start;
         _attention.Pattern = wantPattern ? _pattern : null;
         // llama.cpp switches kernels by micro-batch size (see TiledAttention); each batch here is one of its micro-batches
-        _attention.Tiled = Cache.ElementType == GgmlType.F16 && TiledAttention.Applies(n, _c.ValueHeadDim);
+        _attention.Tiled = HalfCache && TiledAttention.Applies(n, _c.ValueHeadDim);
         _ctx.Pool.Run(_attention, _attention.Tiled ? _c.KvHeadCount * ((n + AttentionWork.TiledTokens - 1) / AttentionWork.TiledTokens)
-                                  : Cache.ElementType == GgmlType.F16 ? _c.KvHeadCount * _attention.Parts * n : _c.HeadCount * n);
+                                  : Cache.KeyType == GgmlType.F32 ? _c.HeadCount * n : _c.KvHeadCount * _attention.Parts * n);
         if (wantPattern) Hooks.Fire(HookKind.Pattern, layer, _pattern, _c.HeadCount * n, keys, start);
     }
 
     /// <summary>
     /// Causal attention in the cache's numerics (see <see cref="Attention"/>): with an F32 cache one (head, query) pair per
-    /// work item; with an F16 cache one query × a part of a KV head's group of query heads (<see cref="Parts"/> parts, so
-    /// that there are enough items for the threads; each key and value is widened once per part), or, when
+    /// work item; with any other cache one query × a part of a KV head's group of query heads (<see cref="Parts"/> parts, so
+    /// that there are enough items for the threads; each key and value is read once per part), or, when
     /// <see cref="Tiled"/>, one KV head × <see cref="TiledTokens"/> queries (every head of its group) per item.
     /// </summary>
     private sealed class AttentionWork : IParallelWork
@@ -246,7 +260,7 @@ public sealed unsafe class Transformer : IDisposable
             int group = c.HeadCount / c.KvHeadCount;
             Parts = Math.Clamp((2 * threads + c.KvHeadCount - 1) / c.KvHeadCount, 1, group);
             int tiledRows = c.HeadCount / c.KvHeadCount * TiledTokens;
-            bool tiles = t.Cache.ElementType == GgmlType.F16 && t.MaxBatch >= TiledAttention.MinRows;
+            bool tiles = t.HalfCache && t.MaxBatch >= TiledAttention.MinRows;
             _scores = new float*[threads];
             _q16 = new ushort*[threads];
             _acc = new float*[threads];
@@ -258,7 +272,8 @@ public sealed unsafe class Transformer : IDisposable
                 _scores[i] = t.Alloc(Attention.ScoreCapacity(t.ContextSize));
                 _q16[i] = (ushort*)t.Alloc((long)group * c.HeadDim);
                 _acc[i] = t.Alloc((long)group * c.ValueHeadDim);
-                _splitScratch[i] = t.Alloc(Attention.SplitScratchFloats(group, c.ValueHeadDim));
+                _splitScratch[i] = t.HalfCache ? t.Alloc(Attention.SplitScratchFloats(group, c.ValueHeadDim))
+                                 : t.Alloc(Attention.OneChunkScratchFloats(t.Cache.KeyType, group, c.HeadDim, c.ValueHeadDim));
                 if (!tiles) continue;
                 _tileScratch[i] = t.Alloc(TiledAttention.ScratchFloats(tiledRows, c.HeadDim, c.ValueHeadDim));
                 _rowPointers[i] = (nint*)t.Alloc(tiledRows * 4L * 2); // q, output, probabilities pointers and positions
@@ -270,9 +285,8 @@ public sealed unsafe class Transformer : IDisposable
             var c = _t._c;
             int hd = c.HeadDim, vd = c.ValueHeadDim, group = c.HeadCount / c.KvHeadCount;
             float scale = 1.0f / MathF.Sqrt(hd);
-            bool half = _t.Cache.ElementType == GgmlType.F16;
             if (Tiled) { ExecuteTiled(begin, end, thread, hd, vd, group, scale); return; }
-            if (half) { ExecuteGrouped(begin, end, thread, hd, vd, group, scale); return; }
+            if (_t.Cache.KeyType != GgmlType.F32) { ExecuteGrouped(begin, end, thread, hd, vd, group, scale); return; }
             float* scores = _scores[thread];
             for (int item = begin; item < end; item++)
             {
@@ -285,8 +299,8 @@ public sealed unsafe class Transformer : IDisposable
             }
         }
 
-        /// <summary>F16 cache, fewer than <see cref="TiledAttention.MinRows"/> rows: the one-row kernels, for the query heads
-        /// of one part of a KV head's group at a time.</summary>
+        /// <summary>F16 cache with fewer than <see cref="TiledAttention.MinRows"/> rows, or a quantized or mixed cache: the
+        /// one-row kernels, for the query heads of one part of a KV head's group at a time.</summary>
         private void ExecuteGrouped(int begin, int end, int thread, int hd, int vd, int group, float scale)
         {
             var c = _t._c;
@@ -300,7 +314,14 @@ public sealed unsafe class Transformer : IDisposable
                 float* q = _t._q + (long)t * c.QueryWidth + h * hd;
                 float* o = _t._attnOut + (long)t * c.HeadCount * vd + h * vd;
                 float* pattern = Pattern == null ? null : Pattern + ((long)h * Tokens + t) * (Start + Tokens);
-                ushort* keys = (ushort*)_t.Cache.Keys(Layer, kvh), values = (ushort*)_t.Cache.Values(Layer, kvh);
+                var cache = _t.Cache;
+                if (!_t.HalfCache)
+                {
+                    Attention.OneChunk(cache.KeyType, cache.ValueType, q, heads, cache.Keys(Layer, kvh), cache.KeyRowBytes, cache.Values(Layer, kvh),
+                                       cache.ValueRowBytes, len, hd, vd, scale, o, _splitScratch[thread], pattern, patternStride);
+                    continue;
+                }
+                ushort* keys = (ushort*)cache.Keys(Layer, kvh), values = (ushort*)cache.Values(Layer, kvh);
                 Attention.ToF16(q, _q16[thread], heads * hd);
                 int cells = Attention.PaddedCells(len, _t.ContextSize);
                 if (Tokens == 1 && cells >= Attention.SplitMinCells)

@@ -106,6 +106,13 @@ public static unsafe class Attention
     {
         float* max = stackalloc float[heads], sum = stackalloc float[heads];
         OnlineChunk(q16, heads, keys, values, 0, len, hd, vd, scale, acc, max, sum, probabilities, probabilityStride, simd);
+        Finish(heads, len, vd, output, acc, max, sum, probabilities, probabilityStride);
+    }
+
+    /// <summary>output = acc / sum per head (ggml_vec_scale_f32 by 1/S, 0 when S = 0); the probabilities, when asked for,
+    /// recomputed from the raw scores left in them.</summary>
+    private static void Finish(int heads, int len, int vd, float* output, float* acc, float* max, float* sum, float* probabilities, long probabilityStride)
+    {
         for (int g = 0; g < heads; g++)
         {
             float inv = sum[g] == 0 ? 0 : 1.0f / sum[g];
@@ -222,6 +229,100 @@ public static unsafe class Attention
                 OnlineStep(s, ref max[g], ref sum[g], acc + g * vd, vd, simd, null, v);
             }
         }
+    }
+
+    /// <summary>Floats of scratch <see cref="OneChunk"/> needs for <paramref name="heads"/> query heads.</summary>
+    public static int OneChunkScratchFloats(GgmlType keyType, int heads, int hd, int vd) =>
+        heads * QueryRowFloats(keyType, hd) + heads * vd + vd + 2 * heads;
+
+    private static int QueryRowFloats(GgmlType keyType, int hd) =>
+        (int)((GgmlTypeInfo.RowBytes(ActivationQuantizer.VecDotType(keyType), hd) + 63) / 64 * 16);
+
+    /// <summary>
+    /// llama.cpp's one-row flash-attention kernel over caches of any types (the only one it runs when K and V are not
+    /// both F16: quantized or mixed caches take neither its tiled nor its split-KV kernel), for <paramref name="heads"/>
+    /// query heads that share one key/value head, laid out as in the grouped <see cref="F16Online"/>. Each query (F32) is
+    /// converted to the key type's dot-product format (Q8_0 for Q8_0/Q4_0/Q5_0 keys, Q8_1 for Q4_1/Q5_1, F16, BF16) and
+    /// scored with that type's dot product, as ggml does; the online softmax then accumulates F16 values in an F16
+    /// accumulator (see <see cref="F16Online"/>) and any other value type dequantized into an F32 accumulator
+    /// (ggml_vec_mad_f32: one fused multiply-add per element). Rows of the cache are <paramref name="keyRowBytes"/> and
+    /// <paramref name="valueRowBytes"/> apart. <paramref name="scratch"/> holds <see cref="OneChunkScratchFloats"/> floats.
+    /// </summary>
+    public static void OneChunk(GgmlType keyType, GgmlType valueType, float* q, int heads, byte* keys, long keyRowBytes, byte* values,
+                                long valueRowBytes, int len, int hd, int vd, float scale, float* output, float* scratch,
+                                float* probabilities = null, long probabilityStride = 0, bool simd = true)
+    {
+        int qFloats = QueryRowFloats(keyType, hd);
+        byte* qx = (byte*)scratch;
+        float* acc = scratch + heads * qFloats, v32 = acc + heads * vd, max = v32 + vd, sum = max + heads;
+        var vecDot = ActivationQuantizer.VecDotType(keyType);
+        for (int g = 0; g < heads; g++)
+        {
+            if (simd) ActivationQuantizer.Row(vecDot, q + g * hd, qx + g * qFloats * 4L, hd);
+            else ActivationQuantizer.RowScalar(vecDot, q + g * hd, qx + g * qFloats * 4L, hd);
+            max[g] = float.NegativeInfinity;
+            sum[g] = 0;
+        }
+        new Span<float>(acc, heads * vd).Clear();
+        var dot = MatMul.Kernel(keyType, simd);
+        bool halfValues = valueType == GgmlType.F16, widen = halfValues && simd && VecDotAvx2.IsSupported;
+        for (int j = 0; j < len; j++)
+        {
+            byte* k = keys + j * keyRowBytes, v = values + j * valueRowBytes;
+            if (widen) Fp16.ToSingleRow((ushort*)v, v32, vd);
+            else if (!halfValues) Dequantize.Row(valueType, v, v32, vd);
+            for (int g = 0; g < heads; g++)
+            {
+                float s = dot(k, qx + g * qFloats * 4L, hd) * scale;
+                if (probabilities != null) probabilities[g * probabilityStride + j] = s;
+                float* a = acc + g * vd;
+                if (halfValues)
+                {
+                    OnlineStep(s, ref max[g], ref sum[g], a, vd, simd, widen ? null : (ushort*)v, widen ? v32 : null);
+                    continue;
+                }
+                float ms = 1, vs = 1;
+                if (s > max[g])
+                {
+                    float old = max[g];
+                    max[g] = s;
+                    ms = MathF.Exp(old - s);
+                    ScaleF32(a, ms, vd);
+                }
+                else vs = MathF.Exp(s - max[g]);
+                MulAddF32(a, v32, vs, vd, simd);
+                sum[g] = sum[g] * ms + vs;
+            }
+        }
+        Finish(heads, len, vd, output, acc, max, sum, probabilities, probabilityStride);
+    }
+
+    /// <summary>y = y · v, ggml_vec_scale_f32 (one rounding per element at any width).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ScaleF32(float* y, float v, int n)
+    {
+        int i = 0;
+        var vv = Vector256.Create(v);
+        for (; i + 8 <= n; i += 8) (Vector256.Load(y + i) * vv).Store(y + i);
+        for (; i < n; i++) y[i] *= v;
+    }
+
+    /// <summary>y = fma(x, v, y), ggml_vec_mad_f32 (fused in its vector loop and, for the head sizes here, everywhere).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MulAddF32(float* y, float* x, float v, int n, bool simd)
+    {
+        int i = 0;
+        if (simd && Vector256.IsHardwareAccelerated)
+        {
+            var vv = Vector256.Create(v);
+            for (; i + 8 <= n; i += 8) Vector256.FusedMultiplyAdd(Vector256.Load(x + i), vv, Vector256.Load(y + i)).Store(y + i);
+        }
+        else if (simd && Vector128.IsHardwareAccelerated)
+        {
+            var vv = Vector128.Create(v);
+            for (; i + 4 <= n; i += 4) Vector128.FusedMultiplyAdd(Vector128.Load(x + i), vv, Vector128.Load(y + i)).Store(y + i);
+        }
+        for (; i < n; i++) y[i] = MathF.FusedMultiplyAdd(x[i], v, y[i]);
     }
 
     /// <summary>One cell of the online softmax: rescale the accumulator when the maximum grows, add the weighted value

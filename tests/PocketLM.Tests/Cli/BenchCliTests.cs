@@ -44,6 +44,32 @@ public sealed class BenchCliTests
         }
     }
 
+    /// <summary>-d fills the context before each test (llama-bench's depth) and -ctk/-ctv pick the cache types: the test
+    /// names carry the depth, the memory line the types, and a Q8_0/Q4_0 cache is smaller than the F16 default.</summary>
+    [Fact]
+    public void DepthAndCacheTypes()
+    {
+        string dir = Fixtures.TempDir();
+        try
+        {
+            string model = Fixtures.QuantizedSyntheticModel(dir, "qwen2-gqa-untied", "Q8_0", 3);
+            var quantized = PocketProcess.Run("bench", model, "-p", "8", "-n", "4", "-d", "40", "-r", "1", "-t", "2", "-ctk", "q8_0", "-ctv", "q4_0");
+            Assert.True(quantized.ExitCode == 0, quantized.Stderr);
+            Assert.Contains(" pp8 @ d40 |", quantized.Stdout);
+            Assert.Contains(" tg4 @ d40 |", quantized.Stdout);
+            Assert.Contains("(K q8_0, V q4_0)", quantized.Stdout);
+            long Bytes(params string[] cache)
+            {
+                var r = PocketProcess.Run(["bench", model, "-p", "8", "-n", "0", "-d", "40", "-r", "1", "-t", "2", "--json", .. cache]);
+                Assert.True(r.ExitCode == 0, r.Stderr);
+                return JsonDocument.Parse(r.Stdout.Split('\n')[0]).RootElement.GetProperty("kv_cache_bytes").GetInt64();
+            }
+            // a head row of 32 values: Q8_0 34 bytes and Q4_0 18, against 64 and 64 in F16
+            Assert.Equal(Bytes() * (34 + 18) / 128, Bytes("-ctk", "q8_0", "-ctv", "q4_0"));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
     [Theory]
     [InlineData(2, "--repetitions must be between", "-r", "0")]
     [InlineData(2, "--n-prompt", "-p", "x")]

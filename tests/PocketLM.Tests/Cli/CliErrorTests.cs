@@ -60,6 +60,16 @@ public class CliErrorTests
     public void MissingPrompt() => AssertOneLineError(PocketProcess.Run("run"), 2, "missing -p");
 
     [Fact]
+    public void UnknownCacheType() => AssertOneLineError(PocketProcess.Run("run", "-p", "x", "-ctk", "q9"), 2, "--cache-type-k must be one of f16, f32, bf16, q8_0");
+
+    [Fact]
+    public void F32CacheMustBeF32ForBoth() => AssertOneLineError(PocketProcess.Run("run", "-p", "x", "-ctk", "f32"), 1, "must be F32 for both keys and values");
+
+    [Fact]
+    public void QuantizedCacheNeedsWholeBlocksPerHead() => // the built-in model's heads are 8 wide
+        AssertOneLineError(PocketProcess.Run("chat", "-ctv", "q4_0"), 1, "V cache type q4_0 needs a head size that is a multiple of 32");
+
+    [Fact]
     public void UnsupportedArchitecture()
     {
         string path = Path.Combine(Fixtures.TempDir(), "gpt.gguf");

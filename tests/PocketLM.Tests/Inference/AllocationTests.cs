@@ -11,10 +11,27 @@ public class AllocationTests
     [InlineData("stories260K.gguf")]
     [InlineData("TinyStories-656K-Q8_0.gguf")]
     [InlineData("llama-2-tiny-random.gguf")]
-    public void DecodingAndSamplingAllocateNothingPerToken(string name)
+    public void DecodingAndSamplingAllocateNothingPerToken(string name) => AssertNoAllocation(Fixtures.Model(name), new SessionOptions { ContextSize = 256, Threads = 2 });
+
+    /// <summary>The same with quantized caches (their attention kernel and the Hadamard rotations, 128 wide for K here).</summary>
+    [Theory]
+    [InlineData(PocketLM.Tensors.GgmlType.Q8_0, PocketLM.Tensors.GgmlType.Q8_0)]
+    [InlineData(PocketLM.Tensors.GgmlType.Q4_1, PocketLM.Tensors.GgmlType.F16)]
+    public void QuantizedCachesAllocateNothingPerToken(PocketLM.Tensors.GgmlType k, PocketLM.Tensors.GgmlType v)
     {
-        using var model = LanguageModel.Load(Fixtures.Model(name));
-        using var s = model.CreateSession(new SessionOptions { ContextSize = 256, Threads = 2 });
+        string dir = Fixtures.TempDir();
+        try
+        {
+            string path = Fixtures.QuantizedSyntheticModel(dir, "qwen3-gqa-hd128-tied", "Q8_0", 2);
+            AssertNoAllocation(path, new SessionOptions { ContextSize = 256, Threads = 2, KeyCacheType = k, ValueCacheType = v });
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    private static void AssertNoAllocation(string path, SessionOptions options)
+    {
+        using var model = LanguageModel.Load(path);
+        using var s = model.CreateSession(options);
         var sampler = new Sampler(model.Config.VocabSize, new SamplerOptions { Seed = 1 });
         int token = 1;
         s.Prefill([1, 2, 3]);

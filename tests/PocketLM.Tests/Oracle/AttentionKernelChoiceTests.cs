@@ -1,6 +1,7 @@
 using LLama.Native;
 using PocketLM.Inference;
 using PocketLM.Models;
+using PocketLM.Tensors;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -118,6 +119,69 @@ public sealed class AttentionKernelChoiceTests(ITestOutputHelper output)
         var diffs = next.Select((t, i) => MaxDiff(session.Decode(t), expected[i])).ToArray();
         output.WriteLine($"{session.Threads} compute threads, split as {llamaSharpDefault}: {string.Join(" ", diffs.Select(d => d.ToString("G2")))}");
         AssertAgreement(diffs, "decode steps with default options");
+    }
+
+    /// <summary>
+    /// Quantized and mixed KV caches (llama.cpp's --cache-type-k / --cache-type-v) end to end: llama.cpp then runs its
+    /// one-row attention kernel for a 300-token prompt and for decodes over 512 or more cells alike, and rotates Q, K
+    /// and V by a Hadamard matrix around a quantized cache when the head size is a multiple of 64; PocketLM must do
+    /// both. Every prompt position's logits and 8 decode steps must be identical.
+    /// </summary>
+    [Theory]
+    [InlineData("qwen2-gqa-untied", GgmlType.Q8_0, GgmlType.Q8_0)]          // head size 32: no rotation
+    [InlineData("llama-mqa-tied", GgmlType.Q8_0, GgmlType.Q8_0)]
+    [InlineData("qwen3-gqa-hd128-tied", GgmlType.Q8_0, GgmlType.Q8_0)]      // rotations of 128 (K) and 64 (V)
+    [InlineData("qwen3-gqa-hd128-tied", GgmlType.Q4_0, GgmlType.Q4_0)]
+    [InlineData("llama-mha-untied-ropefreqs", GgmlType.Q5_1, GgmlType.F16)] // K rotated only
+    [InlineData("llama-mha-untied-ropefreqs", GgmlType.F16, GgmlType.Q8_0)] // V rotated only
+    [InlineData("llama-mha-untied-ropefreqs", GgmlType.BF16, GgmlType.Q5_0)]
+    [InlineData("qwen2-gqa-untied", GgmlType.Q4_1, GgmlType.Q5_0)]
+    public void QuantizedCachesMatchLlamaCpp(string shapeName, GgmlType keyType, GgmlType valueType)
+    {
+        var shape = SyntheticShape.Find(shapeName)!;
+        string dir = Fixtures.TempDir();
+        try
+        {
+            string f32 = Path.Combine(dir, "f32.gguf"), q8 = Path.Combine(dir, "q8_0.gguf");
+            SyntheticModel.Write(shape, f32, new SyntheticOptions { WeightType = GgmlType.F32, Seed = 5 });
+            LlamaCppQuantizer.Quantize(f32, q8, LLamaFtype.MOSTLY_Q8_0, pure: true, threads: 2);
+            var rng = new Random(13);
+            int[] prompt = [SyntheticModel.BosId, .. Enumerable.Range(0, 299).Select(_ => rng.Next(3, shape.VocabSize))];
+            int[] next = Enumerable.Range(0, 8).Select(_ => rng.Next(3, shape.VocabSize)).ToArray();
+            float[][] all, decodes;
+            using (var lm = LlamaCppModel.Load(q8, LlamaCppSettings.Caches((GGMLType)keyType, (GGMLType)valueType), 1024, 2))
+            {
+                all = lm.AllLogits(prompt);
+                decodes = lm.DecodeLogits(prompt, next);
+            }
+            using var model = LanguageModel.Load(q8);
+            int vocab = shape.VocabSize;
+            var options = new SessionOptions { ContextSize = 1024, Threads = 2, KeyCacheType = keyType, ValueCacheType = valueType };
+            double[] promptDiffs, decodeDiffs, f16Diffs;
+            using (var session = model.CreateSession(options))
+            {
+                var logits = session.PrefillAllLogits(prompt).ToArray();
+                promptDiffs = Enumerable.Range(0, prompt.Length).Select(p => MaxDiff(logits.AsSpan(p * vocab, vocab), all[p])).ToArray();
+            }
+            using (var session = model.CreateSession(options))
+            {
+                session.Prefill(prompt);
+                decodeDiffs = next.Select((t, i) => MaxDiff(session.Decode(t), decodes[i])).ToArray();
+            }
+            // the cache type must matter at all: the default F16 cache gives other logits
+            using (var session = model.CreateSession(new SessionOptions { ContextSize = 1024, Threads = 2 }))
+            {
+                session.Prefill(prompt);
+                f16Diffs = next.Select((t, i) => MaxDiff(session.Decode(t), decodes[i])).ToArray();
+            }
+            output.WriteLine($"{shapeName} K {keyType} V {valueType}: prompt {promptDiffs.Count(d => d == 0)}/{prompt.Length} positions identical " +
+                             $"(max|Δ| {promptDiffs.Max():G3}), decode {decodeDiffs.Count(d => d == 0)}/{next.Length} (max|Δ| {decodeDiffs.Max():G3}); " +
+                             $"with an F16 cache instead max|Δ| {f16Diffs.Max():G3}");
+            Assert.True(f16Diffs.Max() > 0, "an F16 cache gave the same logits as llama.cpp's quantized cache: the test cannot tell them apart");
+            AssertAgreement(promptDiffs, $"{shapeName} K {keyType} V {valueType} prompt positions");
+            AssertAgreement(decodeDiffs, $"{shapeName} K {keyType} V {valueType} decode steps");
+        }
+        finally { Directory.Delete(dir, recursive: true); }
     }
 
     /// <summary>

@@ -134,3 +134,104 @@ public sealed unsafe class VecDotF32OracleTests
         }
     }
 }
+
+/// <summary>
+/// Quantized and mixed KV caches (llama.cpp's --cache-type-k / --cache-type-v): ggml runs its one-row kernel for every
+/// row, whatever the batch or the KV length (its tiled and split-KV kernels take F16/F16 or F32/F32 only), with the
+/// query converted to the key type's dot-product format and an F32 value accumulator unless V is F16. PocketLM's
+/// <see cref="Attention.OneChunk"/> against GGML_OP_FLASH_ATTN_EXT, bit for bit, with caches written by
+/// <see cref="PocketLM.Inference.KvCache.Store"/>, which must itself equal ggml's conversion (from_float).
+/// </summary>
+[Collection(LlamaCppCollection.Name)]
+public sealed unsafe class QuantizedCacheAttentionOracleTests(ITestOutputHelper output)
+{
+    private static byte[] Rows(Random rng, GgmlType type, int rows, int dim, double range)
+    {
+        long rowBytes = GgmlTypeInfo.RowBytes(type, dim);
+        var bytes = new byte[rows * rowBytes];
+        var x = new float[dim];
+        fixed (byte* b = bytes) fixed (float* px = x)
+            for (int r = 0; r < rows; r++)
+            {
+                for (int i = 0; i < dim; i++) x[i] = (float)((rng.NextDouble() - 0.5) * range);
+                PocketLM.Inference.KvCache.Store(type, px, b + r * rowBytes, dim);
+            }
+        return bytes;
+    }
+
+    [Theory]
+    [InlineData(GgmlType.Q8_0, GgmlType.Q8_0, 64, 3, 1, 5, 40, 256)]
+    [InlineData(GgmlType.Q8_0, GgmlType.Q8_0, 128, 4, 2, 1, 700, 768)]   // a long decode: no split-KV kernel for Q8_0
+    [InlineData(GgmlType.Q8_0, GgmlType.Q8_0, 64, 2, 1, 70, 200, 256)]   // 70 rows: no tiled kernel for Q8_0
+    [InlineData(GgmlType.Q4_0, GgmlType.Q4_0, 64, 2, 2, 3, 100, 256)]
+    [InlineData(GgmlType.Q4_1, GgmlType.Q5_1, 64, 2, 1, 3, 100, 256)]
+    [InlineData(GgmlType.Q5_0, GgmlType.F16, 64, 3, 1, 3, 100, 256)]
+    [InlineData(GgmlType.F16, GgmlType.Q8_0, 128, 2, 1, 2, 600, 768)]
+    [InlineData(GgmlType.BF16, GgmlType.BF16, 64, 2, 1, 3, 100, 256)]
+    public void OneChunkKernelMatchesGgml(GgmlType kType, GgmlType vType, int d, int heads, int kvHeads, int queries, int len, int cells)
+    {
+        if (!GgmlNative.Available) return;
+        var rng = new Random(d + len + (int)kType * 7 + (int)vType);
+        var q = Enumerable.Range(0, heads * queries * d).Select(_ => (float)((rng.NextDouble() - 0.5) * 4)).ToArray();
+        byte[] k = Rows(rng, kType, kvHeads * cells, d, 6), v = Rows(rng, vType, kvHeads * cells, d, 2);
+        var positions = Enumerable.Range(len - queries, queries).ToArray();
+        var mask = new ushort[queries * cells];
+        for (int i = 0; i < queries; i++)
+            for (int j = 0; j < cells; j++) mask[i * cells + j] = j <= positions[i] ? (ushort)0 : (ushort)0xFC00;
+        float scale = 1 / MathF.Sqrt(d);
+        var expected = GgmlNative.FlashAttention(q, kType, k, vType, v, mask, d, d, queries, cells, heads, kvHeads, scale, 2);
+        long kRow = GgmlTypeInfo.RowBytes(kType, d), vRow = GgmlTypeInfo.RowBytes(vType, d);
+        int group = heads / kvHeads;
+        foreach (bool simd in new[] { true, false })
+        {
+            var got = new float[expected.Length];
+            var scratch = new float[Attention.OneChunkScratchFloats(kType, group, d, d)];
+            var qg = new float[group * d]; var og = new float[group * d];
+            fixed (float* pq = q, ps = scratch, pqg = qg, pog = og) fixed (byte* pk = k, pv = v)
+                for (int kvh = 0; kvh < kvHeads; kvh++)
+                    for (int i = 0; i < queries; i++)
+                    {
+                        for (int g = 0; g < group; g++) Array.Copy(q, ((long)(kvh * group + g) * queries + i) * d, qg, g * d, d);
+                        Attention.OneChunk(kType, vType, pqg, group, pk + kvh * cells * kRow, kRow, pv + kvh * cells * vRow, vRow,
+                                           positions[i] + 1, d, d, scale, pog, ps, simd: simd);
+                        for (int g = 0; g < group; g++) Array.Copy(og, g * d, got, ((long)i * heads + kvh * group + g) * d, d);
+                    }
+            int diff = 0;
+            double max = 0;
+            for (int i = 0; i < expected.Length; i++)
+                if (BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(got[i])) { diff++; max = Math.Max(max, Math.Abs(expected[i] - got[i])); }
+            output.WriteLine($"K {kType}, V {vType}, simd {simd}: {expected.Length - diff}/{expected.Length} identical, max|Δ| {max:G3}");
+            Assert.Equal(0, diff);
+        }
+    }
+
+    [Theory]
+    [InlineData(GgmlType.Q8_0)]
+    [InlineData(GgmlType.Q4_0)]
+    [InlineData(GgmlType.Q4_1)]
+    [InlineData(GgmlType.Q5_0)]
+    [InlineData(GgmlType.Q5_1)]
+    [InlineData(GgmlType.F16)]
+    [InlineData(GgmlType.BF16)]
+    public void CacheStoreIsGgmlsConversion(GgmlType type)
+    {
+        if (!GgmlNative.Available) return;
+        var rng = new Random((int)type);
+        const int n = 128;
+        long bytes = GgmlTypeInfo.RowBytes(type, n);
+        var ours = new byte[bytes]; var theirs = new byte[bytes];
+        var x = new float[n];
+        for (int trial = 0; trial < 200; trial++)
+        {
+            double range = trial % 3 == 0 ? 1e-3 : trial % 3 == 1 ? 8 : 300;
+            for (int i = 0; i < n; i++) x[i] = (float)((rng.NextDouble() - 0.5) * range);
+            if (trial % 7 == 0) x[rng.Next(n)] = 0;
+            fixed (float* px = x) fixed (byte* po = ours, pt = theirs)
+            {
+                PocketLM.Inference.KvCache.Store(type, px, po, n);
+                GgmlNative.QuantizeActivations(type, px, pt, n);
+            }
+            Assert.True(ours.AsSpan().SequenceEqual(theirs), $"{type}, trial {trial}: the stored row differs from ggml's from_float");
+        }
+    }
+}

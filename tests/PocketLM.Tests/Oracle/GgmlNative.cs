@@ -110,23 +110,51 @@ internal static unsafe class GgmlNative
     /// F16, v: [kvHeads][cells][dv] F16, mask: [queries][cells] F16 (0 or −∞). Returns [queries][heads][dv].
     /// </summary>
     public static float[] FlashAttention(float[] q, ushort[] k, ushort[] v, ushort[] mask, int dk, int dv, int queries, int cells,
-                                         int heads, int kvHeads, float scale, int threads)
+                                         int heads, int kvHeads, float scale, int threads) =>
+        FlashAttention(q, GgmlType.F16, MemoryMarshal.AsBytes(k.AsSpan()).ToArray(), GgmlType.F16, MemoryMarshal.AsBytes(v.AsSpan()).ToArray(),
+                       mask, dk, dv, queries, cells, heads, kvHeads, scale, threads);
+
+    /// <summary>The same with K and V of any cache type: rows of dk (dv) elements in that type's blocks.</summary>
+    public static float[] FlashAttention(float[] q, GgmlType kType, byte[] k, GgmlType vType, byte[] v, ushort[] mask, int dk, int dv,
+                                         int queries, int cells, int heads, int kvHeads, float scale, int threads)
     {
         const int F32 = 0, F16 = 1;
         int maskRows = (queries + 63) / 64 * 64;
-        long bytes = q.Length * 4L + k.Length * 2L + v.Length * 2L + (long)maskRows * cells * 2 + (long)queries * heads * dv * 4;
+        long bytes = q.Length * 4L + k.Length + v.Length + (long)maskRows * cells * 2 + (long)queries * heads * dv * 4;
         var fa = (delegate* unmanaged<nint, nint, nint, nint, nint, float, float, float, nint>)NativeLibrary.GetExport(Base, "ggml_flash_attn_ext");
         nint ctx = GgmlInit(new InitParams { MemSize = (nuint)(bytes * 2 + (256L << 20)) });
         try
         {
             nint tq = NewTensor(ctx, F32, dk, queries, heads, 1);
-            nint tk = NewTensor(ctx, F16, dk, cells, kvHeads, 1);
-            nint tv = NewTensor(ctx, F16, dv, cells, kvHeads, 1);
+            nint tk = NewTensor(ctx, (int)kType, dk, cells, kvHeads, 1);
+            nint tv = NewTensor(ctx, (int)vType, dv, cells, kvHeads, 1);
             nint tm = NewTensor(ctx, F16, cells, maskRows, 1, 1);
             Fill(tq, q); Fill(tk, k); Fill(tv, v);
             new Span<ushort>(Data(tm), maskRows * cells).Fill(0xFC00); // −∞ in the padding rows
             Fill(tm, mask);
             return Compute(ctx, fa(ctx, tq, tk, tv, tm, scale, 0f, 0f), threads, queries * heads * dv);
+        }
+        finally { GgmlFree(ctx); }
+    }
+
+    /// <summary>
+    /// ggml_mul_mat(a, b) computed by the CPU backend: a is rows × k, b is cols × k (both F32, row-major), the result
+    /// cols × rows (result[c·rows + r] = a_r · b_c). <paramref name="hint"/>, when not 0, is passed to
+    /// ggml_mul_mat_set_hint (llama.cpp marks its Hadamard rotations of Q, K and V so).
+    /// </summary>
+    public static float[] MulMat(float[] a, float[] b, int k, int rows, int cols, int hint, int threads)
+    {
+        const int F32 = 0;
+        var mulMat = (delegate* unmanaged<nint, nint, nint, nint>)NativeLibrary.GetExport(Base, "ggml_mul_mat");
+        nint ctx = GgmlInit(new InitParams { MemSize = (nuint)((a.Length + b.Length + (long)rows * cols) * 8L + (64L << 20)) });
+        try
+        {
+            nint ta = NewTensor(ctx, F32, k, rows, 1, 1);
+            nint tb = NewTensor(ctx, F32, k, cols, 1, 1);
+            Fill(ta, a); Fill(tb, b);
+            nint r = mulMat(ctx, ta, tb);
+            if (hint != 0) ((delegate* unmanaged<nint, int, void>)NativeLibrary.GetExport(Base, "ggml_mul_mat_set_hint"))(r, hint);
+            return Compute(ctx, r, threads, rows * cols);
         }
         finally { GgmlFree(ctx); }
     }

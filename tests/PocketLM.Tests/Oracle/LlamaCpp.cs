@@ -158,10 +158,15 @@ internal static unsafe class LlamaCppExports
 }
 
 /// <summary>How llama.cpp stores the KV cache and computes attention.</summary>
-/// <param name="KvType">Type of the K and V caches.</param>
+/// <param name="KvType">Type of the K cache, and of the V cache unless <paramref name="ValueType"/> is given.</param>
 /// <param name="FlashAttention">Flash attention: on the CPU backend ENABLED and AUTO mean the same (on).</param>
-public sealed record LlamaCppSettings(GGMLType KvType, LLamaFlashAttentionType FlashAttention)
+/// <param name="ValueType">Type of the V cache when it differs from the K cache's.</param>
+public sealed record LlamaCppSettings(GGMLType KvType, LLamaFlashAttentionType FlashAttention, GGMLType? ValueType = null)
 {
+    /// <summary>llama.cpp's defaults with other cache types (<c>--cache-type-k</c>, <c>--cache-type-v</c>).</summary>
+    public static LlamaCppSettings Caches(GGMLType keyType, GGMLType valueType) =>
+        new(keyType, LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_AUTO, valueType);
+
     /// <summary>F32 KV cache, flash attention off: softmax(QK^T)V computed in F32 with nothing rounded to F16.
     /// The reference an F32 engine should match.</summary>
     public static LlamaCppSettings Exact { get; } =
@@ -261,7 +266,7 @@ public sealed class LlamaCppModel : IDisposable
             cp.n_threads = threads;
             cp.n_threads_batch = threads;
             cp.type_k = settings.KvType;
-            cp.type_v = settings.KvType;
+            cp.type_v = settings.ValueType ?? settings.KvType;
             cp.llama_flash_attn_type = settings.FlashAttention;
             cp.embeddings = false;
             cp.offload_kqv = false;
