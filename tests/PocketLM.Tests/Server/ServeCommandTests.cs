@@ -15,7 +15,7 @@ public sealed class ServeCommandTests
     {
         var r = PocketProcess.Run("serve", "--help");
         Assert.Equal(0, r.ExitCode);
-        foreach (string option in new[] { "--host", "--port", "--slots", "--ctx", "--api-key", "--chat-template", "--threads", "--queue" })
+        foreach (string option in new[] { "--host", "--port", "--slots", "--ctx", "--api-key", "--chat-template", "--threads", "--queue", "-ctk", "-ctv" })
             Assert.Contains(option, r.Stdout);
     }
 
@@ -24,6 +24,10 @@ public sealed class ServeCommandTests
     {
         Assert.Equal(2, PocketProcess.Run("serve", "--port", "http").ExitCode);
         Assert.Equal(2, PocketProcess.Run("serve", "--slots", "0").ExitCode);
+        Assert.Equal(2, PocketProcess.Run("serve", "-ctk", "q3_k").ExitCode);
+        var cache = PocketProcess.Run("serve", Fixtures.Model("stories260K.gguf"), "-ctk", "q8_0", "--port", "0"); // heads of 8
+        Assert.Equal(1, cache.ExitCode);
+        Assert.Contains("K cache type q8_0 needs a head size that is a multiple of 32", cache.Stderr);
         var host = PocketProcess.Run("serve", Fixtures.Model("stories260K.gguf"), "--host", "example.com", "--port", "0");
         Assert.Equal(1, host.ExitCode);
         Assert.Contains("host", host.Stderr);
