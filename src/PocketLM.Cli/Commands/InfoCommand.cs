@@ -9,15 +9,16 @@ namespace PocketLM.Cli.Commands;
 internal static class InfoCommand
 {
     private const string Help = """
-        usage: pocket info MODEL.gguf [--ctx N] [--all]
+        usage: pocket info MODEL.gguf [--ctx N] [-ctk T] [-ctv T] [--all]
           --ctx N   context size used for the memory estimate (default: min(model context, 4096))
+          -ctk, -ctv T  K and V cache types for the estimate (default f16; q8_0, q4_0, q4_1, q5_0, q5_1, bf16, f32)
           --all     print long arrays in full length (not abbreviated)
         """;
 
     public static int Execute(string[] args)
     {
         if (Pocket.WantsHelp(args)) { Console.Out.Write(Help); return 0; }
-        var cl = new CommandLine("info", args, ["--ctx"], ["--all"]);
+        var cl = new CommandLine("info", args, ["--ctx", .. CommandLine.CacheTypeOptions], ["--all"]);
         cl.ExpectPositional(1, "MODEL.gguf");
         if (cl.Positional.Count == 0) throw new UsageException("info: missing MODEL.gguf");
         using var file = ModelSource.OpenFile(cl.Positional[0]);
@@ -51,12 +52,16 @@ internal static class InfoCommand
             var family = ModelFamily.ForArchitecture(file.GetString("general.architecture"), file.Name);
             var c = ModelConfig.FromGguf(file, family);
             int ctx = cl.GetInt("--ctx", Math.Min(c.ContextLength, InferenceSession.DefaultContext), 1);
-            long kv = (long)c.BlockCount * ctx * (c.KeyWidth + c.ValueWidth) * 2; // the default F16 cache
+            var kType = cl.GetCacheType("--cache-type-k");
+            var vType = cl.GetCacheType("--cache-type-v");
+            string cacheText = kType == vType ? kType.ToString() : $"K {kType}, V {vType}";
+            if (KvCache.Check(kType, vType, c.HeadDim, c.ValueHeadDim) is { } cacheError) throw new ArgumentException(cacheError);
+            long kv = KvCache.BytesFor(c.BlockCount, c.KvHeadCount, c.HeadDim, c.ValueHeadDim, ctx, kType, vType);
             int batch = Math.Min(512, ctx);
             long buffers = (long)batch * (3L * c.EmbeddingLength + c.QueryWidth + c.KeyWidth + c.ValueWidth + c.HeadCount * c.ValueHeadDim + 2L * c.FeedForwardLength) * sizeof(float)
                            + (long)c.VocabSize * sizeof(float);
             o.WriteLine($"model: {c.Architecture}, {c.BlockCount} layers, d_model {c.EmbeddingLength}, {c.HeadCount} heads ({c.KvHeadCount} KV) × {c.HeadDim}, d_ff {c.FeedForwardLength}, vocab {c.VocabSize}, context {c.ContextLength}, rope base {c.RopeBase.ToString(inv)} ({c.RopeStyle})");
-            o.WriteLine($"memory to run with a {ctx}-token context: weights {Mib(file.Length)} (memory-mapped) + KV cache {Mib(kv)} (F16) + buffers {Mib(buffers)} = {Mib(file.Length + kv + buffers)}");
+            o.WriteLine($"memory to run with a {ctx}-token context: weights {Mib(file.Length)} (memory-mapped) + KV cache {Mib(kv)} ({cacheText}) + buffers {Mib(buffers)} = {Mib(file.Length + kv + buffers)}");
         }
         catch (ModelLoadException e)
         {

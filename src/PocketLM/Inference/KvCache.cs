@@ -43,6 +43,10 @@ public sealed unsafe class KvCache : IDisposable
 
     private static string Name(GgmlType t) => t.ToString().ToLowerInvariant();
 
+    /// <summary>Bytes of a cache of these shapes and types (for memory estimates before one is made).</summary>
+    public static long BytesFor(int layers, int kvHeads, int keyDim, int valueDim, int capacity, GgmlType keyType, GgmlType valueType) =>
+        (long)layers * kvHeads * capacity * (GgmlTypeInfo.RowBytes(keyType, keyDim) + GgmlTypeInfo.RowBytes(valueType, valueDim));
+
     /// <summary>Why a cache of these types cannot be made for heads of these sizes, or null when it can.</summary>
     public static string? Check(GgmlType keyType, GgmlType valueType, int keyDim, int valueDim)
     {
