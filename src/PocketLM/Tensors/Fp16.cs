@@ -82,23 +82,25 @@ internal static unsafe class Fp16
     /// f32(f16(x)) for eight floats without the 16-bit round trip: x rounded to the nearest half (ties to even, results
     /// below 2^-14 to multiples of 2^-24, 65520 and above to infinity, NaN to the quiet NaN), kept as a float. Identical to
     /// <see cref="ToSingle8"/>(<see cref="FromSingle8"/>(x)) for every input (checked over all 2^32 bit patterns), in about
-    /// half the instructions; the F16 attention accumulator lives in this form.
+    /// half the instructions (12: the rounding itself is one float add and subtract); the F16 attention accumulator
+    /// lives in this form.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> RoundToHalf8(Vector256<float> x)
     {
         Vector256<int> bits = x.AsInt32();
-        Vector256<int> sign = bits & Vector256.Create(unchecked((int)0x80000000));
-        Vector256<int> f = bits ^ sign;
-        // normal halves: 10 mantissa bits, ties to even; a carry moves into the exponent as it should
-        Vector256<int> normal = (f + Vector256.Create(0xfff) + (Avx2.ShiftRightLogical(f, 13) & Vector256.Create(1))) & Vector256.Create(~0x1fff);
-        // below 2^-14: multiples of 2^-24, where adding 0.5 makes the FPU round (ties to even)
-        Vector256<int> subnormal = Avx.Subtract(Avx.Add(f.AsSingle(), Vector256.Create(0.5f)), Vector256.Create(0.5f)).AsInt32();
-        Vector256<int> r = Avx2.BlendVariable(normal, subnormal, Avx2.CompareGreaterThan(Vector256.Create(113 << 23), f));
+        Vector256<int> f = bits & Vector256.Create(0x7fffffff);
+        // Let the FPU round: adding c = 1.5·2^(e+13) (e = the exponent of |x|, at least −14) leaves exactly the bits of a
+        // half's precision at that exponent (10 below the leading one; multiples of 2^-24 below 2^-14), rounded to
+        // nearest even, carries included; subtracting c again is exact. Exponents too large for c are sent to infinity
+        // below anyway.
+        Vector256<int> e = Avx2.Max(f & Vector256.Create(0x7f800000), Vector256.Create(113 << 23));
+        Vector256<float> c = (e + Vector256.Create((13 << 23) + 0x400000)).AsSingle();
+        Vector256<int> r = Avx.Subtract(Avx.Add(f.AsSingle(), c), c).AsInt32();
         // 65520 and above round to 65536 or more: infinity; NaN inputs give the quiet NaN, as vcvtps2ph then vcvtph2ps
-        r = Avx2.BlendVariable(r, Vector256.Create(0x7f800000), Avx2.CompareGreaterThan(r, Vector256.Create(0x477fe000)));
+        r = Avx2.BlendVariable(r, Vector256.Create(0x7f800000), Avx2.CompareGreaterThan(f, Vector256.Create(0x477fefff)));
         r = Avx2.BlendVariable(r, Vector256.Create(0x7fc00000), Avx2.CompareGreaterThan(f, Vector256.Create(0x7f800000)));
-        return (r | sign).AsSingle();
+        return (r | (bits ^ f)).AsSingle();
     }
 
     /// <summary>f32(f16(x)), the scalar form of <see cref="RoundToHalf8"/>.</summary>
