@@ -218,6 +218,11 @@ public static unsafe class Attention
         float* k = stackalloc float[hd];
         float* v = stackalloc float[vd];
         Fp16.ToSingleRow(q16, q, heads * hd);
+        if (LibmExp.Exact)
+        {
+            OnlineBlocks(q, heads, keys, values, j0, j1, hd, vd, scale, acc, max, sum, scores, scoreStride, k, v);
+            return;
+        }
         for (int j = j0; j < j1; j++)
         {
             Fp16.ToSingleRow(keys + (long)j * hd, k, hd);
@@ -323,6 +328,68 @@ public static unsafe class Attention
             for (; i + 4 <= n; i += 4) Vector128.FusedMultiplyAdd(Vector128.Load(x + i), vv, Vector128.Load(y + i)).Store(y + i);
         }
         for (; i < n; i++) y[i] = MathF.FusedMultiplyAdd(x[i], v, y[i]);
+    }
+
+    private const int ExpBlock = 16;
+
+    /// <summary>
+    /// <see cref="OnlineChunk"/>'s AVX2 loop with the exponentials taken out of it: a block of cells is scored for every
+    /// head first, the running maximum walked through the block decides each cell's exponent (the rescale factor
+    /// exp(old − new) where the maximum grows, else the weight exp(s − max)), those are computed four at a time
+    /// (<see cref="LibmExp"/>, the same bits as the scalar libm call), and then the accumulator is updated cell by cell
+    /// in the original order. Every head sees the same operations on the same values as before.
+    /// </summary>
+    private static void OnlineBlocks(float* q, int heads, ushort* keys, ushort* values, int j0, int j1, int hd, int vd, float scale,
+                                     float* acc, float* max, float* sum, float* scores, long scoreStride, float* k, float* v)
+    {
+        float* s = stackalloc float[heads * ExpBlock];
+        float* e = stackalloc float[heads * ExpBlock];
+        bool* grew = stackalloc bool[heads * ExpBlock];
+        for (int jb = j0; jb < j1; jb += ExpBlock)
+        {
+            int nb = Math.Min(ExpBlock, j1 - jb);
+            for (int jj = 0; jj < nb; jj++)
+            {
+                Fp16.ToSingleRow(keys + (long)(jb + jj) * hd, k, hd);
+                for (int g = 0; g < heads; g++)
+                {
+                    float sv = VecDotAvx2.F16Widened(k, q + g * hd, hd) * scale;
+                    s[g * ExpBlock + jj] = sv;
+                    if (scores != null) scores[g * scoreStride + jb + jj] = sv;
+                }
+            }
+            for (int g = 0; g < heads; g++)
+            {
+                float m = max[g];
+                float* sg = s + g * ExpBlock, eg = e + g * ExpBlock;
+                bool* gg = grew + g * ExpBlock;
+                for (int jj = 0; jj < nb; jj++)
+                {
+                    float sv = sg[jj];
+                    if (sv > m) { eg[jj] = m - sv; gg[jj] = true; m = sv; }
+                    else { eg[jj] = sv - m; gg[jj] = false; }
+                }
+                max[g] = m;
+                LibmExp.Exp(eg, eg, nb);
+            }
+            for (int jj = 0; jj < nb; jj++)
+            {
+                Fp16.ToSingleRow(values + (long)(jb + jj) * vd, v, vd);
+                for (int g = 0; g < heads; g++)
+                {
+                    float x = e[g * ExpBlock + jj], ms = 1, vs = x;
+                    float* a = acc + g * vd;
+                    if (grew[g * ExpBlock + jj])
+                    {
+                        ms = x;
+                        vs = 1;
+                        ScaleF16(a, ms, vd, true);
+                    }
+                    MulAddWidened(a, v, vs, vd);
+                    sum[g] = sum[g] * ms + vs;
+                }
+            }
+        }
     }
 
     /// <summary>One cell of the online softmax: rescale the accumulator when the maximum grows, add the weighted value
