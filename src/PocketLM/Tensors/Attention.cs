@@ -271,32 +271,45 @@ public static unsafe class Attention
         new Span<float>(acc, heads * vd).Clear();
         var dot = MatMul.Kernel(keyType, simd);
         bool halfValues = valueType == GgmlType.F16, widen = halfValues && simd && VecDotAvx2.IsSupported;
-        for (int j = 0; j < len; j++)
+        float* s = stackalloc float[heads * ExpBlock];
+        float* e = stackalloc float[heads * ExpBlock];
+        bool* grew = stackalloc bool[heads * ExpBlock];
+        // in blocks of cells, as OnlineBlocks: scores, then the exponents, then the accumulators in cell order
+        for (int jb = 0; jb < len; jb += ExpBlock)
         {
-            byte* k = keys + j * keyRowBytes, v = values + j * valueRowBytes;
-            if (widen) Fp16.ToSingleRow((ushort*)v, v32, vd);
-            else if (!halfValues) Dequantize.Row(valueType, v, v32, vd);
-            for (int g = 0; g < heads; g++)
+            int nb = Math.Min(ExpBlock, len - jb);
+            for (int jj = 0; jj < nb; jj++)
             {
-                float s = dot(k, qx + g * qFloats * 4L, hd) * scale;
-                if (probabilities != null) probabilities[g * probabilityStride + j] = s;
-                float* a = acc + g * vd;
-                if (halfValues)
+                byte* k = keys + (jb + jj) * keyRowBytes;
+                for (int g = 0; g < heads; g++)
                 {
-                    OnlineStep(s, ref max[g], ref sum[g], a, vd, simd, widen ? null : (ushort*)v, widen ? v32 : null);
-                    continue;
+                    float sv = dot(k, qx + g * qFloats * 4L, hd) * scale;
+                    s[g * ExpBlock + jj] = sv;
+                    if (probabilities != null) probabilities[g * probabilityStride + jb + jj] = sv;
                 }
-                float ms = 1, vs = 1;
-                if (s > max[g])
+            }
+            BlockExponents(s, e, grew, heads, nb, max, simd);
+            for (int jj = 0; jj < nb; jj++)
+            {
+                byte* v = values + (jb + jj) * valueRowBytes;
+                if (widen) Fp16.ToSingleRow((ushort*)v, v32, vd);
+                else if (!halfValues) Dequantize.Row(valueType, v, v32, vd);
+                for (int g = 0; g < heads; g++)
                 {
-                    float old = max[g];
-                    max[g] = s;
-                    ms = MathF.Exp(old - s);
-                    ScaleF32(a, ms, vd);
+                    float x = e[g * ExpBlock + jj], ms = 1, vs = x;
+                    float* a = acc + g * vd;
+                    if (grew[g * ExpBlock + jj])
+                    {
+                        ms = x;
+                        vs = 1;
+                        if (halfValues) ScaleF16(a, ms, vd, simd);
+                        else ScaleF32(a, ms, vd);
+                    }
+                    if (!halfValues) MulAddF32(a, v32, vs, vd, simd);
+                    else if (widen) MulAddWidened(a, v32, vs, vd);
+                    else MulAddF16(a, (ushort*)v, vs, vd, simd);
+                    sum[g] = sum[g] * ms + vs;
                 }
-                else vs = MathF.Exp(s - max[g]);
-                MulAddF32(a, v32, vs, vd, simd);
-                sum[g] = sum[g] * ms + vs;
             }
         }
         Finish(heads, len, vd, output, acc, max, sum, probabilities, probabilityStride);
@@ -358,20 +371,7 @@ public static unsafe class Attention
                     if (scores != null) scores[g * scoreStride + jb + jj] = sv;
                 }
             }
-            for (int g = 0; g < heads; g++)
-            {
-                float m = max[g];
-                float* sg = s + g * ExpBlock, eg = e + g * ExpBlock;
-                bool* gg = grew + g * ExpBlock;
-                for (int jj = 0; jj < nb; jj++)
-                {
-                    float sv = sg[jj];
-                    if (sv > m) { eg[jj] = m - sv; gg[jj] = true; m = sv; }
-                    else { eg[jj] = sv - m; gg[jj] = false; }
-                }
-                max[g] = m;
-                LibmExp.Exp(eg, eg, nb);
-            }
+            BlockExponents(s, e, grew, heads, nb, max, true);
             for (int jj = 0; jj < nb; jj++)
             {
                 Fp16.ToSingleRow(values + (long)(jb + jj) * vd, v, vd);
@@ -389,6 +389,31 @@ public static unsafe class Attention
                     sum[g] = sum[g] * ms + vs;
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// The online softmax's exponentials for a block of <paramref name="nb"/> scores per head (s + g·ExpBlock): walking the
+    /// running maximum (max[g], updated), a cell that raises it gets exp(old − new), the accumulator's rescale factor
+    /// (grew = true; its own weight is 1), any other exp(s − max), its weight. With <paramref name="simd"/> four at a
+    /// time (<see cref="LibmExp"/>, libm's bits), else by the scalar libm call.
+    /// </summary>
+    private static void BlockExponents(float* s, float* e, bool* grew, int heads, int nb, float* max, bool simd)
+    {
+        for (int g = 0; g < heads; g++)
+        {
+            float m = max[g];
+            float* sg = s + g * ExpBlock, eg = e + g * ExpBlock;
+            bool* gg = grew + g * ExpBlock;
+            for (int jj = 0; jj < nb; jj++)
+            {
+                float sv = sg[jj];
+                if (sv > m) { eg[jj] = m - sv; gg[jj] = true; m = sv; }
+                else { eg[jj] = sv - m; gg[jj] = false; }
+            }
+            max[g] = m;
+            if (simd) LibmExp.Exp(eg, eg, nb);
+            else for (int jj = 0; jj < nb; jj++) eg[jj] = MathF.Exp(eg[jj]);
         }
     }
 
