@@ -294,22 +294,8 @@ public static unsafe class Attention
                 byte* v = values + (jb + jj) * valueRowBytes;
                 if (widen) Fp16.ToSingleRow((ushort*)v, v32, vd);
                 else if (!halfValues) Dequantize.Row(valueType, v, v32, vd);
-                for (int g = 0; g < heads; g++)
-                {
-                    float x = e[g * ExpBlock + jj], ms = 1, vs = x;
-                    float* a = acc + g * vd;
-                    if (grew[g * ExpBlock + jj])
-                    {
-                        ms = x;
-                        vs = 1;
-                        if (halfValues) ScaleF16(a, ms, vd, simd);
-                        else ScaleF32(a, ms, vd);
-                    }
-                    if (!halfValues) MulAddF32(a, v32, vs, vd, simd);
-                    else if (widen) MulAddWidened(a, v32, vs, vd);
-                    else MulAddF16(a, (ushort*)v, vs, vd, simd);
-                    sum[g] = sum[g] * ms + vs;
-                }
+                AddCell(acc, sum, e + jj, grew + jj, heads, vd, halfValues, widen ? v32 : null, halfValues ? (ushort*)v : null,
+                        halfValues ? null : v32, simd);
             }
         }
         Finish(heads, len, vd, output, acc, max, sum, probabilities, probabilityStride);
@@ -375,20 +361,35 @@ public static unsafe class Attention
             for (int jj = 0; jj < nb; jj++)
             {
                 Fp16.ToSingleRow(values + (long)(jb + jj) * vd, v, vd);
-                for (int g = 0; g < heads; g++)
-                {
-                    float x = e[g * ExpBlock + jj], ms = 1, vs = x;
-                    float* a = acc + g * vd;
-                    if (grew[g * ExpBlock + jj])
-                    {
-                        ms = x;
-                        vs = 1;
-                        ScaleF16(a, ms, vd, true);
-                    }
-                    MulAddWidened(a, v, vs, vd);
-                    sum[g] = sum[g] * ms + vs;
-                }
+                AddCell(acc, sum, e + jj, grew + jj, heads, vd, true, v, null, null, true);
             }
+        }
+    }
+
+    /// <summary>
+    /// One cell's value into every head's accumulator, with the cell's exponent e[g·ExpBlock] (see
+    /// <see cref="BlockExponents"/>): an F16 accumulator (<paramref name="half"/>) fed the value widened
+    /// (<paramref name="widened"/>, AVX2) or as halves, or an F32 accumulator fed <paramref name="value32"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddCell(float* acc, float* sum, float* e, bool* grew, int heads, int vd, bool half, float* widened, ushort* value16,
+                                float* value32, bool simd)
+    {
+        for (int g = 0; g < heads; g++)
+        {
+            float x = e[g * ExpBlock], ms = 1, vs = x;
+            float* a = acc + g * vd;
+            if (grew[g * ExpBlock])
+            {
+                ms = x;
+                vs = 1;
+                if (half) ScaleF16(a, ms, vd, simd);
+                else ScaleF32(a, ms, vd);
+            }
+            if (!half) MulAddF32(a, value32, vs, vd, simd);
+            else if (widened != null) MulAddWidened(a, widened, vs, vd);
+            else MulAddF16(a, value16, vs, vd, simd);
+            sum[g] = sum[g] * ms + vs;
         }
     }
 
