@@ -209,7 +209,7 @@ public static unsafe class Attention
                 {
                     float s = dot((byte*)(keys + (long)j * hd), (byte*)(q16 + g * hd), hd) * scale;
                     if (sc != null) sc[j] = s;
-                    OnlineStep(s, ref max[g], ref sum[g], a, vd, simd, values + (long)j * vd, null);
+                    OnlineStep(s, ref max[g], ref sum[g], a, vd, simd, values + (long)j * vd);
                 }
             }
             return;
@@ -218,22 +218,7 @@ public static unsafe class Attention
         float* k = stackalloc float[hd];
         float* v = stackalloc float[vd];
         Fp16.ToSingleRow(q16, q, heads * hd);
-        if (LibmExp.Exact)
-        {
-            OnlineBlocks(q, heads, keys, values, j0, j1, hd, vd, scale, acc, max, sum, scores, scoreStride, k, v);
-            return;
-        }
-        for (int j = j0; j < j1; j++)
-        {
-            Fp16.ToSingleRow(keys + (long)j * hd, k, hd);
-            Fp16.ToSingleRow(values + (long)j * vd, v, vd);
-            for (int g = 0; g < heads; g++)
-            {
-                float s = VecDotAvx2.F16Widened(k, q + g * hd, hd) * scale;
-                if (scores != null) scores[g * scoreStride + j] = s;
-                OnlineStep(s, ref max[g], ref sum[g], acc + g * vd, vd, simd, null, v);
-            }
-        }
+        OnlineBlocks(q, heads, keys, values, j0, j1, hd, vd, scale, acc, max, sum, scores, scoreStride, k, v);
     }
 
     /// <summary>Floats of scratch <see cref="OneChunk"/> needs for <paramref name="heads"/> query heads.</summary>
@@ -335,8 +320,9 @@ public static unsafe class Attention
     /// <see cref="OnlineChunk"/>'s AVX2 loop with the exponentials taken out of it: a block of cells is scored for every
     /// head first, the running maximum walked through the block decides each cell's exponent (the rescale factor
     /// exp(old − new) where the maximum grows, else the weight exp(s − max)), those are computed four at a time
-    /// (<see cref="LibmExp"/>, the same bits as the scalar libm call), and then the accumulator is updated cell by cell
-    /// in the original order. Every head sees the same operations on the same values as before.
+    /// (<see cref="LibmExp"/>, the same bits as the scalar libm call, which it falls back to under another C library),
+    /// and then the accumulator is updated cell by cell in the original order: every head sees the operations of the
+    /// cell-by-cell loop (the reference path above) on the same values.
     /// </summary>
     private static void OnlineBlocks(float* q, int heads, ushort* keys, ushort* values, int j0, int j1, int hd, int vd, float scale,
                                      float* acc, float* max, float* sum, float* scores, long scoreStride, float* k, float* v)
@@ -418,10 +404,10 @@ public static unsafe class Attention
         }
     }
 
-    /// <summary>One cell of the online softmax: rescale the accumulator when the maximum grows, add the weighted value
-    /// (given as halves, or already widened), update the sum.</summary>
+    /// <summary>One cell of the online softmax, the reference for <see cref="OnlineBlocks"/>: rescale the accumulator when
+    /// the maximum grows, add the weighted value, update the sum.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void OnlineStep(float s, ref float max, ref float sum, float* acc, int vd, bool simd, ushort* value16, float* value)
+    private static void OnlineStep(float s, ref float max, ref float sum, float* acc, int vd, bool simd, ushort* value16)
     {
         float ms = 1, vs = 1;
         if (s > max)
@@ -432,8 +418,7 @@ public static unsafe class Attention
             ScaleF16(acc, ms, vd, simd);
         }
         else vs = MathF.Exp(s - max);
-        if (value != null) MulAddWidened(acc, value, vs, vd);
-        else MulAddF16(acc, value16, vs, vd, simd);
+        MulAddF16(acc, value16, vs, vd, simd);
         sum = sum * ms + vs;
     }
 
