@@ -244,7 +244,9 @@ public sealed unsafe class Transformer : IDisposable
         private readonly float*[] _scores;
         private readonly ushort*[] _q16;
         private readonly float*[] _acc;
-        private readonly float*[] _tileScratch, _splitScratch;
+        private readonly float*[] _tileScratch;
+        // the one-row kernels' scratch: F16Split's partials for an F16 cache, OneChunk's queries and accumulators otherwise
+        private readonly float*[] _rowScratch;
         private readonly nint*[] _rowPointers;
         public int Layer, Tokens, Start;
         public float* Pattern;
@@ -265,14 +267,14 @@ public sealed unsafe class Transformer : IDisposable
             _q16 = new ushort*[threads];
             _acc = new float*[threads];
             _tileScratch = new float*[threads];
-            _splitScratch = new float*[threads];
+            _rowScratch = new float*[threads];
             _rowPointers = new nint*[threads];
             for (int i = 0; i < threads; i++)
             {
                 _scores[i] = t.Alloc(Attention.ScoreCapacity(t.ContextSize));
                 _q16[i] = (ushort*)t.Alloc((long)group * c.HeadDim);
                 _acc[i] = t.Alloc((long)group * c.ValueHeadDim);
-                _splitScratch[i] = t.HalfCache ? t.Alloc(Attention.SplitScratchFloats(group, c.ValueHeadDim))
+                _rowScratch[i] = t.HalfCache ? t.Alloc(Attention.SplitScratchFloats(group, c.ValueHeadDim))
                                  : t.Alloc(Attention.OneChunkScratchFloats(t.Cache.KeyType, group, c.HeadDim, c.ValueHeadDim));
                 if (!tiles) continue;
                 _tileScratch[i] = t.Alloc(TiledAttention.ScratchFloats(tiledRows, c.HeadDim, c.ValueHeadDim));
@@ -318,7 +320,7 @@ public sealed unsafe class Transformer : IDisposable
                 if (!_t.HalfCache)
                 {
                     Attention.OneChunk(cache.KeyType, cache.ValueType, q, heads, cache.Keys(Layer, kvh), cache.KeyRowBytes, cache.Values(Layer, kvh),
-                                       cache.ValueRowBytes, len, hd, vd, scale, o, _splitScratch[thread], pattern, patternStride);
+                                       cache.ValueRowBytes, len, hd, vd, scale, o, _rowScratch[thread], pattern, patternStride);
                     continue;
                 }
                 ushort* keys = (ushort*)cache.Keys(Layer, kvh), values = (ushort*)cache.Values(Layer, kvh);
@@ -327,7 +329,7 @@ public sealed unsafe class Transformer : IDisposable
                 if (Tokens == 1 && cells >= Attention.SplitMinCells)
                     // llama.cpp splits a long decode's cells across its threads: this matches a run with LlamaCppThreads
                     Attention.F16Split(_q16[thread], heads, keys, values, len, cells, _t.LlamaCppThreads, hd, vd, scale, o, _acc[thread],
-                                       _splitScratch[thread], pattern, patternStride);
+                                       _rowScratch[thread], pattern, patternStride);
                 else
                     Attention.F16Online(_q16[thread], heads, keys, values, len, hd, vd, scale, o, _acc[thread], pattern, patternStride);
             }
