@@ -249,6 +249,52 @@ unsafe
         Console.WriteLine($"{(bad == 0 ? "ok  " : "FAIL")} split-KV decode, {chunks} chunks: {hd - bad}/{hd} bit-exact");
     }
 
+    // Quantized KV caches: the vector dequantization of their value rows, and the one-row attention kernel over them
+    // (query heads of a group scored against each key, values dequantized once per cell) against its scalar path.
+    foreach (GgmlType type in new[] { GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.BF16 })
+    {
+        int bad = 0;
+        const int n = 256;
+        for (int seed = 0; seed < 4; seed++)
+        {
+            byte[] w = Weights(type, n, seed);
+            float[] scalar = new float[n], vector = new float[n];
+            fixed (byte* pw = w) fixed (float* ps = scalar, pv = vector)
+            {
+                Dequantize.Row(type, pw, ps, n);
+                Dequantize.RowVector(type, pw, pv, n);
+            }
+            for (int i = 0; i < n; i++)
+                if (BitConverter.SingleToInt32Bits(scalar[i]) != BitConverter.SingleToInt32Bits(vector[i])) bad++;
+        }
+        failures += bad;
+        Console.WriteLine($"{(bad == 0 ? "ok  " : "FAIL")} cache row dequantization {type}: {(bad == 0 ? "bit-exact" : $"{bad} differ")}");
+    }
+    foreach (var (kt, vt, hd, heads) in new[] { (GgmlType.Q8_0, GgmlType.Q8_0, 64, 7), (GgmlType.Q4_0, GgmlType.F16, 128, 4), (GgmlType.Q5_1, GgmlType.Q4_1, 64, 3) })
+    {
+        const int len = 300;
+        var rng = new Random(hd + heads);
+        long kr = GgmlTypeInfo.RowBytes(kt, hd), vr = GgmlTypeInfo.RowBytes(vt, hd);
+        byte[] k = new byte[kr * len], v = new byte[vr * len];
+        float[] q = RandomBlocks.Floats(rng, heads * hd, 1f), o1 = new float[heads * hd], o2 = new float[heads * hd];
+        float[] scratch = new float[Attention.OneChunkScratchFloats(kt, heads, hd, hd)];
+        fixed (byte* pk = k, pv = v) fixed (float* pq = q, a1 = o1, a2 = o2, ps = scratch)
+        {
+            for (int j = 0; j < len; j++)
+            {
+                fixed (float* x = RandomBlocks.Floats(rng, hd, 2f)) PocketLM.Inference.KvCache.Store(kt, x, pk + j * kr, hd);
+                fixed (float* x = RandomBlocks.Floats(rng, hd, 1f)) PocketLM.Inference.KvCache.Store(vt, x, pv + j * vr, hd);
+            }
+            Attention.OneChunk(kt, vt, pq, heads, pk, kr, pv, vr, len, hd, hd, 0.125f, a1, ps, simd: true);
+            Attention.OneChunk(kt, vt, pq, heads, pk, kr, pv, vr, len, hd, hd, 0.125f, a2, ps, simd: false);
+        }
+        int bad = 0;
+        for (int i = 0; i < o1.Length; i++)
+            if (BitConverter.SingleToInt32Bits(o1[i]) != BitConverter.SingleToInt32Bits(o2[i])) bad++;
+        failures += bad;
+        Console.WriteLine($"{(bad == 0 ? "ok  " : "FAIL")} attention over a {kt.ToString().ToLowerInvariant()}/{vt.ToString().ToLowerInvariant()} cache, {heads} heads of {hd}: {o1.Length - bad}/{o1.Length} bit-exact");
+    }
+
     // Whole products through the pool (row chunks, grouped activations, batches) against the single-threaded reference.
     using (var ctx = new ComputeContext(threads: 2, maxCols: 1024, maxBatch: 5))
         foreach (GgmlType type in new[] { GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.F16 })

@@ -255,6 +255,8 @@ public static unsafe class Attention
         }
         new Span<float>(acc, heads * vd).Clear();
         var dot = MatMul.Kernel(keyType, simd);
+        var rows = simd ? KeyRows(keyType) : null;
+        long qBytes = qFloats * 4L;
         bool halfValues = valueType == GgmlType.F16, widen = halfValues && simd && VecDotAvx2.IsSupported;
         float* s = stackalloc float[heads * ExpBlock];
         float* e = stackalloc float[heads * ExpBlock];
@@ -266,9 +268,12 @@ public static unsafe class Attention
             for (int jj = 0; jj < nb; jj++)
             {
                 byte* k = keys + (jb + jj) * keyRowBytes;
+                if (rows != null) rows(k, qx, qBytes, heads, hd, s + jj, ExpBlock);
+                else
+                    for (int g = 0; g < heads; g++) s[g * ExpBlock + jj] = dot(k, qx + g * qBytes, hd);
                 for (int g = 0; g < heads; g++)
                 {
-                    float sv = dot(k, qx + g * qFloats * 4L, hd) * scale;
+                    float sv = s[g * ExpBlock + jj] * scale;
                     s[g * ExpBlock + jj] = sv;
                     if (probabilities != null) probabilities[g * probabilityStride + jb + jj] = sv;
                 }
@@ -278,13 +283,32 @@ public static unsafe class Attention
             {
                 byte* v = values + (jb + jj) * valueRowBytes;
                 if (widen) Fp16.ToSingleRow((ushort*)v, v32, vd);
-                else if (!halfValues) Dequantize.Row(valueType, v, v32, vd);
-                AddCell(acc, sum, e + jj, grew + jj, heads, vd, halfValues, widen ? v32 : null, halfValues ? (ushort*)v : null,
-                        halfValues ? null : v32, simd);
+                else if (!halfValues)
+                {
+                    if (simd) Dequantize.RowVector(valueType, v, v32, vd);
+                    else Dequantize.Row(valueType, v, v32, vd);
+                }
+                if (widen) AddCellHalf(acc, sum, e + jj, grew + jj, heads, vd, v32);
+                else if (simd && !halfValues && Vector256.IsHardwareAccelerated && vd % 32 == 0)
+                    AddCellF32(acc, sum, e + jj, grew + jj, heads, vd, v32);
+                else
+                    AddCell(acc, sum, e + jj, grew + jj, heads, vd, halfValues, halfValues ? (ushort*)v : null, halfValues ? null : v32, simd);
             }
         }
         Finish(heads, len, vd, output, acc, max, sum, probabilities, probabilityStride);
     }
+
+    /// <summary>One key row against all query heads at once (<see cref="VecDotTiles.Q0Rows{T}"/>, the one-row kernel's
+    /// bits) for key types whose queries are Q8_0, on AVX2; null otherwise.</summary>
+    private static delegate*<byte*, byte*, long, int, int, float*, long, void> KeyRows(GgmlType keyType) =>
+        !VecDotAvx2.IsSupported ? null
+        : keyType switch
+        {
+            GgmlType.Q8_0 => &VecDotTiles.Q0Rows<Q8_0Format>,
+            GgmlType.Q4_0 => &VecDotTiles.Q0Rows<Q4_0Format>,
+            GgmlType.Q5_0 => &VecDotTiles.Q0Rows<Q5_0Format>,
+            _ => null,
+        };
 
     /// <summary>y = y · v, ggml_vec_scale_f32 (one rounding per element at any width).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -347,18 +371,19 @@ public static unsafe class Attention
             for (int jj = 0; jj < nb; jj++)
             {
                 Fp16.ToSingleRow(values + (long)(jb + jj) * vd, v, vd);
-                AddCell(acc, sum, e + jj, grew + jj, heads, vd, true, v, null, null, true);
+                AddCellHalf(acc, sum, e + jj, grew + jj, heads, vd, v);
             }
         }
     }
 
     /// <summary>
     /// One cell's value into every head's accumulator, with the cell's exponent e[g·ExpBlock] (see
-    /// <see cref="BlockExponents"/>): an F16 accumulator (<paramref name="half"/>) fed the value widened
-    /// (<paramref name="widened"/>, AVX2) or as halves, or an F32 accumulator fed <paramref name="value32"/>.
+    /// <see cref="BlockExponents"/>): an F16 accumulator (<paramref name="half"/>) fed the value as halves, or an F32
+    /// accumulator fed <paramref name="value32"/> (the reference and NEON paths; AVX2 takes <see cref="AddCellHalf"/>
+    /// and <see cref="AddCellF32"/>, which do the same per element).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddCell(float* acc, float* sum, float* e, bool* grew, int heads, int vd, bool half, float* widened, ushort* value16,
+    private static void AddCell(float* acc, float* sum, float* e, bool* grew, int heads, int vd, bool half, ushort* value16,
                                 float* value32, bool simd)
     {
         for (int g = 0; g < heads; g++)
@@ -373,10 +398,81 @@ public static unsafe class Attention
                 else ScaleF32(a, ms, vd);
             }
             if (!half) MulAddF32(a, value32, vs, vd, simd);
-            else if (widened != null) MulAddWidened(a, widened, vs, vd);
             else MulAddF16(a, value16, vs, vd, simd);
             sum[g] = sum[g] * ms + vs;
         }
+    }
+
+    /// <summary>
+    /// <see cref="AddCell"/> for an F32 accumulator in 256-bit vectors (<paramref name="vd"/> a multiple of 32): the
+    /// rescales where the maximum grew first, then the value row 32 floats at a time in registers against every head's
+    /// accumulator. Each element sees the same operations in the same order (a rescale, then one fused multiply-add).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void AddCellF32(float* acc, float* sum, float* e, bool* grew, int heads, int vd, float* value)
+    {
+        for (int g = 0; g < heads; g++)
+        {
+            float x = e[g * ExpBlock];
+            if (grew[g * ExpBlock])
+            {
+                ScaleF32(acc + g * vd, x, vd);
+                sum[g] = sum[g] * x + 1;
+            }
+            else sum[g] = sum[g] * 1 + x;
+        }
+        for (int i = 0; i < vd; i += 32)
+        {
+            var v0 = Vector256.Load(value + i);
+            var v1 = Vector256.Load(value + i + 8);
+            var v2 = Vector256.Load(value + i + 16);
+            var v3 = Vector256.Load(value + i + 24);
+            float* a = acc + i;
+            for (int g = 0; g < heads; g++, a += vd)
+            {
+                var w = Vector256.Create(grew[g * ExpBlock] ? 1f : e[g * ExpBlock]);
+                Vector256.FusedMultiplyAdd(v0, w, Vector256.Load(a)).Store(a);
+                Vector256.FusedMultiplyAdd(v1, w, Vector256.Load(a + 8)).Store(a + 8);
+                Vector256.FusedMultiplyAdd(v2, w, Vector256.Load(a + 16)).Store(a + 16);
+                Vector256.FusedMultiplyAdd(v3, w, Vector256.Load(a + 24)).Store(a + 24);
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="AddCell"/> for an F16 accumulator fed a widened value row (AVX2), in the form of
+    /// <see cref="AddCellF32"/>: the rescales first, then 16 floats of the value at a time against every head, each
+    /// element rounded to F16 after its fused multiply-add as <see cref="MulAddWidened"/> does.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void AddCellHalf(float* acc, float* sum, float* e, bool* grew, int heads, int vd, float* value)
+    {
+        for (int g = 0; g < heads; g++)
+        {
+            float x = e[g * ExpBlock];
+            if (grew[g * ExpBlock])
+            {
+                ScaleF16(acc + g * vd, x, vd, true);
+                sum[g] = sum[g] * x + 1;
+            }
+            else sum[g] = sum[g] * 1 + x;
+        }
+        int i = 0;
+        for (; i + 16 <= vd; i += 16)
+        {
+            var v0 = Vector256.Load(value + i);
+            var v1 = Vector256.Load(value + i + 8);
+            float* a = acc + i;
+            for (int g = 0; g < heads; g++, a += vd)
+            {
+                var w = Vector256.Create(grew[g * ExpBlock] ? 1f : e[g * ExpBlock]);
+                Fp16.RoundToHalf8(System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(v0, w, Vector256.Load(a))).Store(a);
+                Fp16.RoundToHalf8(System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(v1, w, Vector256.Load(a + 8))).Store(a + 8);
+            }
+        }
+        if (i < vd)
+            for (int g = 0; g < heads; g++)
+                MulAddWidened(acc + g * vd + i, value + i, grew[g * ExpBlock] ? 1f : e[g * ExpBlock], vd - i);
     }
 
     /// <summary>
@@ -457,7 +553,7 @@ public static unsafe class Attention
     }
 
     /// <summary>y = f16(fma(f32(x), v, y)), ggml_vec_mad_f16 on an accumulator held as F16-valued floats (the reference and
-    /// NEON paths; AVX2 widens each value row once and uses <see cref="MulAddWidened"/>).</summary>
+    /// NEON paths; AVX2 widens each value row once and uses <see cref="AddCellHalf"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void MulAddF16(float* y, ushort* x, float v, int n, bool simd)
     {

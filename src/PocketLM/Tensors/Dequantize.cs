@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace PocketLM.Tensors;
 
@@ -41,6 +42,128 @@ public static unsafe class Dequantize
             case GgmlType.Q8_K: Q8K((Q8KBlock*)src, dst, n); break;
             default: throw new NotSupportedException($"Dequantizing {type} is not supported.");
         }
+    }
+
+    /// <summary>
+    /// <see cref="Row(GgmlType, byte*, float*, int)"/> in 128-bit vectors for the types a quantized KV cache holds (Q8_0,
+    /// Q4_0, Q4_1, Q5_0, Q5_1, F16, BF16; any other type goes to the scalar code): the same integer decoding and the same
+    /// one multiply (and, with a minimum, one separate add) per element, so the same bits. Used where rows are dequantized
+    /// per attention cell. F16 goes through <see cref="Fp16.ToSingleRow"/> (exact; NaN payloads may differ).
+    /// </summary>
+    public static void RowVector(GgmlType type, byte* src, float* dst, int n)
+    {
+        if (!Vector128.IsHardwareAccelerated) { Row(type, src, dst, n); return; }
+        switch (type)
+        {
+            case GgmlType.F16: Fp16.ToSingleRow((ushort*)src, dst, n); break;
+            case GgmlType.BF16:
+                {
+                    int i = 0;
+                    for (; i + 8 <= n; i += 8)
+                    {
+                        var (lo, hi) = Vector128.Widen(Vector128.Load((ushort*)src + i));
+                        Vector128.ShiftLeft(lo, 16).AsSingle().Store(dst + i);
+                        Vector128.ShiftLeft(hi, 16).AsSingle().Store(dst + i + 4);
+                    }
+                    for (; i < n; i++) dst[i] = Fp16.Bf16ToSingle(((ushort*)src)[i]);
+                    break;
+                }
+            case GgmlType.Q8_0:
+                {
+                    var x = (Q8_0Block*)src;
+                    for (int b = 0; b < n / QK.Small; b++, dst += 32)
+                    {
+                        var d = Vector128.Create(Fp16.ToSingle(x[b].D));
+                        Scale16(Vector128.Load(x[b].Qs), d, dst);
+                        Scale16(Vector128.Load(x[b].Qs + 16), d, dst + 16);
+                    }
+                    break;
+                }
+            case GgmlType.Q4_0:
+            case GgmlType.Q5_0:
+                {
+                    bool five = type == GgmlType.Q5_0;
+                    long bytes = five ? sizeof(Q5_0Block) : sizeof(Q4_0Block);
+                    var offset = Vector128.Create((byte)(five ? 16 : 8));
+                    for (int b = 0; b < n / QK.Small; b++, src += bytes, dst += 32)
+                    {
+                        var d = Vector128.Create(Fp16.ToSingle(*(ushort*)src));
+                        Quants32(five ? src + 6 : src + 2, five ? src + 2 : null, out var lo, out var hi);
+                        Scale16((lo - offset).AsSByte(), d, dst);
+                        Scale16((hi - offset).AsSByte(), d, dst + 16);
+                    }
+                    break;
+                }
+            case GgmlType.Q4_1:
+            case GgmlType.Q5_1:
+                {
+                    bool five = type == GgmlType.Q5_1;
+                    long bytes = five ? sizeof(Q5_1Block) : sizeof(Q4_1Block);
+                    for (int b = 0; b < n / QK.Small; b++, src += bytes, dst += 32)
+                    {
+                        var d = Vector128.Create(Fp16.ToSingle(*(ushort*)src));
+                        var m = Vector128.Create(Fp16.ToSingle(*(ushort*)(src + 2)));
+                        Quants32(five ? src + 8 : src + 4, five ? src + 4 : null, out var lo, out var hi);
+                        ScaleAdd16(lo, d, m, dst);
+                        ScaleAdd16(hi, d, m, dst + 16);
+                    }
+                    break;
+                }
+            default: Row(type, src, dst, n); break;
+        }
+    }
+
+    /// <summary>The 32 quants of a 4-bit block (<paramref name="qs"/>: elements 0–15 in the low nibbles, 16–31 in the
+    /// high), with the fifth bits of a 5-bit block when <paramref name="qh"/> is not null, as two 16-byte halves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Quants32(byte* qs, byte* qh, out Vector128<byte> lo, out Vector128<byte> hi)
+    {
+        Vector128<byte> q = Vector128.Load(qs);
+        lo = q & Vector128.Create((byte)0xF);
+        hi = Vector128.ShiftRightLogical(q, 4);
+        if (qh != null)
+        {
+            uint bits = Unsafe.ReadUnaligned<uint>(qh);
+            lo |= FifthBits(bits);
+            hi |= FifthBits(bits >> 16);
+        }
+    }
+
+    private static readonly Vector128<byte> BitOfByte = Vector128.Create(0x8040201008040201UL).AsByte();
+
+    /// <summary>Bits 0–15 of <paramref name="bits"/> as 16 bytes of 0x10 (set) or 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> FifthBits(uint bits)
+    {
+        Vector128<byte> b = Vector128.Create(bits).AsByte();
+        Vector128<byte> spread = Vector128.Shuffle(b, Vector128.Create((byte)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1));
+        return Vector128.Equals(spread & BitOfByte, BitOfByte) & Vector128.Create((byte)0x10);
+    }
+
+    /// <summary>y[0..16) = q · d, one rounding each.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Scale16(Vector128<sbyte> q, Vector128<float> d, float* y)
+    {
+        var (q0, q1) = Vector128.Widen(q);
+        var (i0, i1) = Vector128.Widen(q0);
+        var (i2, i3) = Vector128.Widen(q1);
+        (Vector128.ConvertToSingle(i0) * d).Store(y);
+        (Vector128.ConvertToSingle(i1) * d).Store(y + 4);
+        (Vector128.ConvertToSingle(i2) * d).Store(y + 8);
+        (Vector128.ConvertToSingle(i3) * d).Store(y + 12);
+    }
+
+    /// <summary>y[0..16) = q · d + m, the product rounded, then the sum (not fused, as ggml's C).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ScaleAdd16(Vector128<byte> q, Vector128<float> d, Vector128<float> m, float* y)
+    {
+        var (q0, q1) = Vector128.Widen(q);
+        var (i0, i1) = Vector128.Widen(q0);
+        var (i2, i3) = Vector128.Widen(q1);
+        (Vector128.ConvertToSingle(i0.AsInt32()) * d + m).Store(y);
+        (Vector128.ConvertToSingle(i1.AsInt32()) * d + m).Store(y + 4);
+        (Vector128.ConvertToSingle(i2.AsInt32()) * d + m).Store(y + 8);
+        (Vector128.ConvertToSingle(i3.AsInt32()) * d + m).Store(y + 12);
     }
 
     private static void Q4_0(Q4_0Block* x, float* y, int n)

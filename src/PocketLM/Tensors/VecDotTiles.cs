@@ -117,6 +117,47 @@ internal static unsafe class VecDotTiles
         dst[0] = Hsum(a0); dst[dstStride] = Hsum(a1); dst[2 * dstStride] = Hsum(a2); dst[3 * dstStride] = Hsum(a3);
     }
 
+    /// <summary>
+    /// One row of a 32-element format against <paramref name="count"/> Q8_0 rows <paramref name="qStride"/> bytes apart
+    /// (attention over a quantized cache: one cached key, the query heads of its group): dst[g·dstStride] is the one-row
+    /// kernel's dot of the row with Q8_0 row g, bit for bit (the integer lanes of a product do not depend on which side
+    /// is the weight, and each head keeps the block order and fused steps). The row's blocks are unpacked once per four
+    /// heads instead of once per head.
+    /// </summary>
+    public static void Q0Rows<T>(byte* x, byte* q, long qStride, int count, int n, float* dst, long dstStride) where T : IQ0Format
+    {
+        int nb = n / 32, bb = T.BlockBytes, g = 0;
+        for (; g + 4 <= count; g += 4)
+        {
+            byte* y0 = q + g * qStride, y1 = y0 + qStride, y2 = y1 + qStride, y3 = y2 + qStride;
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (int ib = 0; ib < nb; ib++, y0 += 34, y1 += 34, y2 += 34, y3 += 34)
+            {
+                byte* xb = x + ib * bb;
+                Vector256<sbyte> k = T.Quants(xb), ak = Avx2.Sign(k, k);
+                float dx = Half(xb);
+                a0 = Fma.MultiplyAdd(Vector256.Create(dx * Half(y0)), MulSum(ak, k, Avx.LoadVector256((sbyte*)(y0 + 2))), a0);
+                a1 = Fma.MultiplyAdd(Vector256.Create(dx * Half(y1)), MulSum(ak, k, Avx.LoadVector256((sbyte*)(y1 + 2))), a1);
+                a2 = Fma.MultiplyAdd(Vector256.Create(dx * Half(y2)), MulSum(ak, k, Avx.LoadVector256((sbyte*)(y2 + 2))), a2);
+                a3 = Fma.MultiplyAdd(Vector256.Create(dx * Half(y3)), MulSum(ak, k, Avx.LoadVector256((sbyte*)(y3 + 2))), a3);
+            }
+            float* d = dst + g * dstStride;
+            d[0] = Hsum(a0); d[dstStride] = Hsum(a1); d[2 * dstStride] = Hsum(a2); d[3 * dstStride] = Hsum(a3);
+        }
+        for (; g < count; g++)
+        {
+            byte* y0 = q + g * qStride;
+            Vector256<float> a0 = default;
+            for (int ib = 0; ib < nb; ib++, y0 += 34)
+            {
+                byte* xb = x + ib * bb;
+                Vector256<sbyte> k = T.Quants(xb);
+                a0 = Fma.MultiplyAdd(Vector256.Create(Half(xb) * Half(y0)), MulSum(Avx2.Sign(k, k), k, Avx.LoadVector256((sbyte*)(y0 + 2))), a0);
+            }
+            dst[g * dstStride] = Hsum(a0);
+        }
+    }
+
     /// <summary>Four consecutive Q8_0 rows × two activation rows (prefill): y[t·yStride + k] for row k, token t.
     /// (Formats stored with an offset use <see cref="Q0Tile24{T}"/>.)</summary>
     public static void Q8_0Tile42(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride)

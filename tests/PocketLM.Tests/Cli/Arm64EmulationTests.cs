@@ -114,6 +114,8 @@ public sealed class Arm64EmulationTests(Arm64EmulationTests.Arm64Build build, IT
         Assert.Equal(3, r.Stdout.Split('\n').Count(l => l.StartsWith("ok") && l.Contains(" attention F16 ")));
         Assert.Contains("ok   attention F32 dot and axpy", r.Stdout);
         Assert.Equal(4, r.Stdout.Split('\n').Count(l => l.StartsWith("ok") && l.Contains(" swiglu and softmax exp")));
+        Assert.Equal(6, r.Stdout.Split('\n').Count(l => l.StartsWith("ok") && l.Contains(" cache row dequantization ")));
+        Assert.Equal(3, r.Stdout.Split('\n').Count(l => l.StartsWith("ok") && l.Contains(" attention over a ")));
         Assert.Contains("kernel check passed", r.Stdout);
     }
 

@@ -168,6 +168,11 @@ public sealed unsafe class QuantizedCacheAttentionOracleTests(ITestOutputHelper 
     [InlineData(GgmlType.Q5_0, GgmlType.F16, 64, 3, 1, 3, 100, 256)]
     [InlineData(GgmlType.F16, GgmlType.Q8_0, 128, 2, 1, 2, 600, 768)]
     [InlineData(GgmlType.BF16, GgmlType.BF16, 64, 2, 1, 3, 100, 256)]
+    // groups of 4–8 query heads per key head (Llama-3.2, Qwen2.5): one key against four heads at a time, and the tail
+    [InlineData(GgmlType.Q8_0, GgmlType.Q8_0, 64, 14, 2, 4, 300, 512)]
+    [InlineData(GgmlType.Q4_0, GgmlType.Q4_1, 128, 8, 2, 2, 300, 512)]
+    [InlineData(GgmlType.Q5_0, GgmlType.Q5_0, 64, 5, 1, 3, 100, 256)]
+    [InlineData(GgmlType.Q8_0, GgmlType.F16, 64, 4, 1, 2, 260, 512)]
     public void OneChunkKernelMatchesGgml(GgmlType kType, GgmlType vType, int d, int heads, int kvHeads, int queries, int len, int cells)
     {
         if (!GgmlNative.Available) return;
@@ -206,13 +211,7 @@ public sealed unsafe class QuantizedCacheAttentionOracleTests(ITestOutputHelper 
     }
 
     [Theory]
-    [InlineData(GgmlType.Q8_0)]
-    [InlineData(GgmlType.Q4_0)]
-    [InlineData(GgmlType.Q4_1)]
-    [InlineData(GgmlType.Q5_0)]
-    [InlineData(GgmlType.Q5_1)]
-    [InlineData(GgmlType.F16)]
-    [InlineData(GgmlType.BF16)]
+    [MemberData(nameof(PocketLM.Tests.Tensors.TestData.CacheTypes), MemberType = typeof(PocketLM.Tests.Tensors.TestData))]
     public void CacheStoreIsGgmlsConversion(GgmlType type)
     {
         if (!GgmlNative.Available) return;

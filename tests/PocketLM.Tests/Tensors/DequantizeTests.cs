@@ -64,4 +64,34 @@ public unsafe class DequantizeTests
                     $"{type} round {round} element {i}: {ours[i]} vs ggml {theirs[i]}");
         }
     }
+
+    /// <summary>The vector dequantization of the KV cache's types = the scalar reference, bit for bit (a fused
+    /// multiply-add in the Q4_1/Q5_1 path would round differently and fail).</summary>
+    [Theory]
+    [MemberData(nameof(TestData.CacheTypes), MemberType = typeof(TestData))]
+    public void VectorRowMatchesScalar(GgmlType type)
+    {
+        var rng = new Random(3 + (int)type);
+        foreach (int n in new[] { 256, 512 })
+            for (int round = 0; round < 6; round++)
+            {
+                byte[] row = TestData.WeightRow(type, rng, n);
+                if (round % 2 == 1) TestData.FuzzBlocks(type, rng, row);
+                if (round == 5 && type == GgmlType.BF16) rng.NextBytes(row); // every bit pattern, NaNs included
+                var scalar = new float[n];
+                var vector = new float[n];
+                fixed (byte* r = row)
+                fixed (float* ps = scalar, pv = vector)
+                {
+                    Dequantize.Row(type, r, ps, n);
+                    Dequantize.RowVector(type, r, pv, n);
+                }
+                for (int i = 0; i < n; i++)
+                {
+                    // F16 goes through Fp16.ToSingleRow, exact except for NaN payloads (fuzzed halves include NaNs)
+                    if (type == GgmlType.F16 && float.IsNaN(scalar[i]) && float.IsNaN(vector[i])) continue;
+                    Assert.True(BitConverter.SingleToInt32Bits(scalar[i]) == BitConverter.SingleToInt32Bits(vector[i]), $"{type} n={n} round {round} element {i}: {vector[i]} vs {scalar[i]}");
+                }
+            }
+    }
 }

@@ -13,6 +13,9 @@ internal static unsafe class TestData
     ];
 
     public static IEnumerable<object[]> AllWeightTypes() => WeightTypes.Select(t => new object[] { t });
+    /// <summary>The KV cache types besides F32 (<see cref="PocketLM.Inference.KvCache.SupportedTypes"/>).</summary>
+    public static IEnumerable<object[]> CacheTypes() =>
+        PocketLM.Inference.KvCache.SupportedTypes.Where(t => t != GgmlType.F32).Select(t => new object[] { t });
     public static IEnumerable<object[]> QuantizedWeightTypes() => WeightTypes.Where(t => GgmlTypeInfo.BlockSize(t) > 1).Select(t => new object[] { t });
 
     public static float[] Floats(Random rng, int n, float scale = 1f) => RandomBlocks.Floats(rng, n, scale);

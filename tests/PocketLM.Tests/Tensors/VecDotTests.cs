@@ -88,4 +88,43 @@ public unsafe class VecDotTests(ITestOutputHelper output)
                 Assert.Equal(BitConverter.SingleToInt32Bits(VecDotScalar.Dot(type, pw + r * rb, pa, n)), BitConverter.SingleToInt32Bits(four[2 * r]));
         }
     }
+
+    /// <summary>One key row against a group of query rows (quantized-cache attention) = the one-row kernel per query,
+    /// bit for bit, for every group size (the four-at-a-time part and the tail) and head size.</summary>
+    [Theory]
+    [InlineData(GgmlType.Q8_0)]
+    [InlineData(GgmlType.Q4_0)]
+    [InlineData(GgmlType.Q5_0)]
+    public void KeyAgainstQueryGroupMatchesOneRowKernel(GgmlType type)
+    {
+        if (!VecDotAvx2.IsSupported) return;
+        var rng = new Random(17 + (int)type);
+        foreach (int n in new[] { 32, 64, 128, 256 })
+            for (int count = 1; count <= 9; count++)
+            {
+                byte[] key = TestData.WeightRow(type, rng, n);
+                if (count % 3 == 0) TestData.FuzzBlocks(type, rng, key);
+                long qRow = GgmlTypeInfo.RowBytes(GgmlType.Q8_0, n) + 60; // rows at a padded stride, as the attention keeps them
+                var q = new byte[qRow * count];
+                for (int g = 0; g < count; g++)
+                    ActivationQuantizer.Row(GgmlType.Q8_0, TestData.Floats(rng, n, g + 1), q.AsSpan((int)(g * qRow), (int)GgmlTypeInfo.RowBytes(GgmlType.Q8_0, n)));
+                var got = new float[count * 3];
+                fixed (byte* pk = key, pq = q)
+                fixed (float* pg = got)
+                {
+                    switch (type)
+                    {
+                        case GgmlType.Q8_0: VecDotTiles.Q0Rows<Q8_0Format>(pk, pq, qRow, count, n, pg, 3); break;
+                        case GgmlType.Q4_0: VecDotTiles.Q0Rows<Q4_0Format>(pk, pq, qRow, count, n, pg, 3); break;
+                        default: VecDotTiles.Q0Rows<Q5_0Format>(pk, pq, qRow, count, n, pg, 3); break;
+                    }
+                    for (int g = 0; g < count; g++)
+                    {
+                        float one = VecDotAvx2.For(type)(pk, pq + g * qRow, n), scalar = VecDotScalar.Dot(type, pk, pq + g * qRow, n);
+                        Assert.True(BitConverter.SingleToInt32Bits(one) == BitConverter.SingleToInt32Bits(got[3 * g]), $"{type} n={n} count={count} g={g}: {got[3 * g]} vs {one}");
+                        Assert.Equal(BitConverter.SingleToInt32Bits(scalar), BitConverter.SingleToInt32Bits(one));
+                    }
+                }
+            }
+    }
 }
