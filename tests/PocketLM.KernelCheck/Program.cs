@@ -270,7 +270,7 @@ unsafe
         failures += bad;
         Console.WriteLine($"{(bad == 0 ? "ok  " : "FAIL")} cache row dequantization {type}: {(bad == 0 ? "bit-exact" : $"{bad} differ")}");
     }
-    foreach (var (kt, vt, hd, heads) in new[] { (GgmlType.Q8_0, GgmlType.Q8_0, 64, 7), (GgmlType.Q4_0, GgmlType.F16, 128, 4), (GgmlType.Q5_1, GgmlType.Q4_1, 64, 3) })
+    foreach (var (kt, vt, hd, heads) in new[] { (GgmlType.Q8_0, GgmlType.Q8_0, 64, 7), (GgmlType.Q4_0, GgmlType.F16, 128, 4), (GgmlType.Q5_1, GgmlType.Q4_1, 64, 5) })
     {
         const int len = 300;
         var rng = new Random(hd + heads);

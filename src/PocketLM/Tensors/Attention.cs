@@ -298,8 +298,9 @@ public static unsafe class Attention
         Finish(heads, len, vd, output, acc, max, sum, probabilities, probabilityStride);
     }
 
-    /// <summary>One key row against all query heads at once (<see cref="VecDotTiles.Q0Rows{T}"/>, the one-row kernel's
-    /// bits) for key types whose queries are Q8_0, on AVX2; null otherwise.</summary>
+    /// <summary>One key row against all query heads at once (<see cref="VecDotTiles.Q0Rows{T}"/> and
+    /// <see cref="VecDotTiles.Q1Rows{T}"/>, the one-row kernel's bits) for the 4-, 5- and 8-bit key types, on AVX2; null
+    /// otherwise (F16/BF16 keys).</summary>
     private static delegate*<byte*, byte*, long, int, int, float*, long, void> KeyRows(GgmlType keyType) =>
         !VecDotAvx2.IsSupported ? null
         : keyType switch
@@ -307,6 +308,8 @@ public static unsafe class Attention
             GgmlType.Q8_0 => &VecDotTiles.Q0Rows<Q8_0Format>,
             GgmlType.Q4_0 => &VecDotTiles.Q0Rows<Q4_0Format>,
             GgmlType.Q5_0 => &VecDotTiles.Q0Rows<Q5_0Format>,
+            GgmlType.Q4_1 => &VecDotTiles.Q1Rows<Q4_1Format>,
+            GgmlType.Q5_1 => &VecDotTiles.Q1Rows<Q5_1Format>,
             _ => null,
         };
 

@@ -46,6 +46,28 @@ internal unsafe struct Q5_0Format : IQ0Format
     public static Vector256<byte> Unsigned(byte* b) => VecDotAvx2.Nibbles(b + 6) | (VecDotAvx2.BitsToBytes(b + 2) & Vector256.Create((byte)0x10));
 }
 
+/// <summary>A 32-element format stored with a minimum (x = d·u + m), paired with Q8_1 activations.</summary>
+internal unsafe interface IQ1Format
+{
+    static abstract int BlockBytes { get; }
+    /// <summary>The block's 32 stored quants (0..15 or 0..31).</summary>
+    static abstract Vector256<byte> Unsigned(byte* block);
+}
+
+internal unsafe struct Q4_1Format : IQ1Format
+{
+    public static int BlockBytes => 20;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<byte> Unsigned(byte* b) => VecDotAvx2.Nibbles(b + 4);
+}
+
+internal unsafe struct Q5_1Format : IQ1Format
+{
+    public static int BlockBytes => 24;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<byte> Unsigned(byte* b) => VecDotAvx2.Nibbles(b + 8) | (VecDotAvx2.BitsToBytes(b + 4) & Vector256.Create((byte)0x10));
+}
+
 /// <summary>
 /// Multi-row and multi-token AVX2 kernels. Every (row, token) pair keeps its own accumulator and adds its blocks in the
 /// same order with the same fused steps as the one-row kernels in <see cref="VecDotAvx2"/>, so every output is
@@ -155,6 +177,50 @@ internal static unsafe class VecDotTiles
                 a0 = Fma.MultiplyAdd(Vector256.Create(Half(xb) * Half(y0)), MulSum(Avx2.Sign(k, k), k, Avx.LoadVector256((sbyte*)(y0 + 2))), a0);
             }
             dst[g * dstStride] = Hsum(a0);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Q0Rows{T}"/> for Q4_1/Q5_1 rows against Q8_1 rows: per head the one-row kernel's fused block steps and
+    /// its separate running sum of m·s, added after the horizontal sum.
+    /// </summary>
+    public static void Q1Rows<T>(byte* x, byte* q, long qStride, int count, int n, float* dst, long dstStride) where T : IQ1Format
+    {
+        int nb = n / 32, bb = T.BlockBytes, g = 0;
+        for (; g + 4 <= count; g += 4)
+        {
+            byte* y0 = q + g * qStride, y1 = y0 + qStride, y2 = y1 + qStride, y3 = y2 + qStride;
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            float m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+            for (int ib = 0; ib < nb; ib++, y0 += 36, y1 += 36, y2 += 36, y3 += 36)
+            {
+                byte* xb = x + ib * bb;
+                Vector256<byte> u = T.Unsigned(xb);
+                float dx = Half(xb), mx = Half(xb + 2);
+                m0 = MathF.FusedMultiplyAdd(mx, Half(y0 + 2), m0);
+                m1 = MathF.FusedMultiplyAdd(mx, Half(y1 + 2), m1);
+                m2 = MathF.FusedMultiplyAdd(mx, Half(y2 + 2), m2);
+                m3 = MathF.FusedMultiplyAdd(mx, Half(y3 + 2), m3);
+                a0 = Fma.MultiplyAdd(Vector256.Create(dx * Half(y0)), Avx.ConvertToVector256Single(VecDotAvx2.DotU8(u, Avx.LoadVector256((sbyte*)(y0 + 4)))), a0);
+                a1 = Fma.MultiplyAdd(Vector256.Create(dx * Half(y1)), Avx.ConvertToVector256Single(VecDotAvx2.DotU8(u, Avx.LoadVector256((sbyte*)(y1 + 4)))), a1);
+                a2 = Fma.MultiplyAdd(Vector256.Create(dx * Half(y2)), Avx.ConvertToVector256Single(VecDotAvx2.DotU8(u, Avx.LoadVector256((sbyte*)(y2 + 4)))), a2);
+                a3 = Fma.MultiplyAdd(Vector256.Create(dx * Half(y3)), Avx.ConvertToVector256Single(VecDotAvx2.DotU8(u, Avx.LoadVector256((sbyte*)(y3 + 4)))), a3);
+            }
+            float* d = dst + g * dstStride;
+            d[0] = Hsum(a0) + m0; d[dstStride] = Hsum(a1) + m1; d[2 * dstStride] = Hsum(a2) + m2; d[3 * dstStride] = Hsum(a3) + m3;
+        }
+        for (; g < count; g++)
+        {
+            byte* y0 = q + g * qStride;
+            Vector256<float> a0 = default;
+            float m0 = 0;
+            for (int ib = 0; ib < nb; ib++, y0 += 36)
+            {
+                byte* xb = x + ib * bb;
+                m0 = MathF.FusedMultiplyAdd(Half(xb + 2), Half(y0 + 2), m0);
+                a0 = Fma.MultiplyAdd(Vector256.Create(Half(xb) * Half(y0)), Avx.ConvertToVector256Single(VecDotAvx2.DotU8(T.Unsigned(xb), Avx.LoadVector256((sbyte*)(y0 + 4)))), a0);
+            }
+            dst[g * dstStride] = Hsum(a0) + m0;
         }
     }
 

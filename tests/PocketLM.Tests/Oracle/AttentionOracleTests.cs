@@ -173,6 +173,8 @@ public sealed unsafe class QuantizedCacheAttentionOracleTests(ITestOutputHelper 
     [InlineData(GgmlType.Q4_0, GgmlType.Q4_1, 128, 8, 2, 2, 300, 512)]
     [InlineData(GgmlType.Q5_0, GgmlType.Q5_0, 64, 5, 1, 3, 100, 256)]
     [InlineData(GgmlType.Q8_0, GgmlType.F16, 64, 4, 1, 2, 260, 512)]
+    [InlineData(GgmlType.Q5_1, GgmlType.Q8_0, 64, 6, 1, 2, 200, 256)]
+    [InlineData(GgmlType.Q4_1, GgmlType.F16, 128, 4, 1, 2, 150, 256)]
     public void OneChunkKernelMatchesGgml(GgmlType kType, GgmlType vType, int d, int heads, int kvHeads, int queries, int len, int cells)
     {
         if (!GgmlNative.Available) return;

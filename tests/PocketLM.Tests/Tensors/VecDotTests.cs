@@ -95,19 +95,23 @@ public unsafe class VecDotTests(ITestOutputHelper output)
     [InlineData(GgmlType.Q8_0)]
     [InlineData(GgmlType.Q4_0)]
     [InlineData(GgmlType.Q5_0)]
+    [InlineData(GgmlType.Q4_1)]
+    [InlineData(GgmlType.Q5_1)]
     public void KeyAgainstQueryGroupMatchesOneRowKernel(GgmlType type)
     {
         if (!VecDotAvx2.IsSupported) return;
         var rng = new Random(17 + (int)type);
-        foreach (int n in new[] { 32, 64, 128, 256 })
+        GgmlType at = ActivationQuantizer.VecDotType(type);
+        foreach (int n in new[] { 32, 64, 96, 128, 256 })
             for (int count = 1; count <= 9; count++)
             {
                 byte[] key = TestData.WeightRow(type, rng, n);
                 if (count % 3 == 0) TestData.FuzzBlocks(type, rng, key);
-                long qRow = GgmlTypeInfo.RowBytes(GgmlType.Q8_0, n) + 60; // rows at a padded stride, as the attention keeps them
+                int qBytes = (int)GgmlTypeInfo.RowBytes(at, n);
+                long qRow = qBytes + 60; // rows at a padded stride, as the attention keeps them
                 var q = new byte[qRow * count];
                 for (int g = 0; g < count; g++)
-                    ActivationQuantizer.Row(GgmlType.Q8_0, TestData.Floats(rng, n, g + 1), q.AsSpan((int)(g * qRow), (int)GgmlTypeInfo.RowBytes(GgmlType.Q8_0, n)));
+                    ActivationQuantizer.Row(at, TestData.Floats(rng, n, g + 1), q.AsSpan((int)(g * qRow), qBytes));
                 var got = new float[count * 3];
                 fixed (byte* pk = key, pq = q)
                 fixed (float* pg = got)
@@ -116,7 +120,9 @@ public unsafe class VecDotTests(ITestOutputHelper output)
                     {
                         case GgmlType.Q8_0: VecDotTiles.Q0Rows<Q8_0Format>(pk, pq, qRow, count, n, pg, 3); break;
                         case GgmlType.Q4_0: VecDotTiles.Q0Rows<Q4_0Format>(pk, pq, qRow, count, n, pg, 3); break;
-                        default: VecDotTiles.Q0Rows<Q5_0Format>(pk, pq, qRow, count, n, pg, 3); break;
+                        case GgmlType.Q5_0: VecDotTiles.Q0Rows<Q5_0Format>(pk, pq, qRow, count, n, pg, 3); break;
+                        case GgmlType.Q4_1: VecDotTiles.Q1Rows<Q4_1Format>(pk, pq, qRow, count, n, pg, 3); break;
+                        default: VecDotTiles.Q1Rows<Q5_1Format>(pk, pq, qRow, count, n, pg, 3); break;
                     }
                     for (int g = 0; g < count; g++)
                     {
