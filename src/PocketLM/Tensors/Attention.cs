@@ -414,16 +414,7 @@ public static unsafe class Attention
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void AddCellF32(float* acc, float* sum, float* e, bool* grew, int heads, int vd, float* value)
     {
-        for (int g = 0; g < heads; g++)
-        {
-            float x = e[g * ExpBlock];
-            if (grew[g * ExpBlock])
-            {
-                ScaleF32(acc + g * vd, x, vd);
-                sum[g] = sum[g] * x + 1;
-            }
-            else sum[g] = sum[g] * 1 + x;
-        }
+        RescaleAndSum(acc, sum, e, grew, heads, vd, half: false);
         for (int i = 0; i < vd; i += 32)
         {
             var v0 = Vector256.Load(value + i);
@@ -442,6 +433,24 @@ public static unsafe class Attention
         }
     }
 
+    /// <summary>The part of a cell that comes before its value is added (<see cref="AddCell"/>'s order per head): where
+    /// the maximum grew, the accumulator rescaled (AVX2 widths) and the sum × the factor + 1; else the sum + the weight.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RescaleAndSum(float* acc, float* sum, float* e, bool* grew, int heads, int vd, bool half)
+    {
+        for (int g = 0; g < heads; g++)
+        {
+            float x = e[g * ExpBlock];
+            if (grew[g * ExpBlock])
+            {
+                if (half) ScaleF16(acc + g * vd, x, vd, true);
+                else ScaleF32(acc + g * vd, x, vd);
+                sum[g] = sum[g] * x + 1;
+            }
+            else sum[g] += x;
+        }
+    }
+
     /// <summary>
     /// <see cref="AddCell"/> for an F16 accumulator fed a widened value row (AVX2), in the form of
     /// <see cref="AddCellF32"/>: the rescales first, then 16 floats of the value at a time against every head, each
@@ -450,16 +459,7 @@ public static unsafe class Attention
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void AddCellHalf(float* acc, float* sum, float* e, bool* grew, int heads, int vd, float* value)
     {
-        for (int g = 0; g < heads; g++)
-        {
-            float x = e[g * ExpBlock];
-            if (grew[g * ExpBlock])
-            {
-                ScaleF16(acc + g * vd, x, vd, true);
-                sum[g] = sum[g] * x + 1;
-            }
-            else sum[g] = sum[g] * 1 + x;
-        }
+        RescaleAndSum(acc, sum, e, grew, heads, vd, half: true);
         int i = 0;
         for (; i + 16 <= vd; i += 16)
         {
