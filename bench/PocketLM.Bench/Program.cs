@@ -9,8 +9,9 @@ using PocketLM.Bench;
 //   pool [-t 2]          WorkerPool per-call overhead
 //   ttft [--models a,b] [--types ...] [-r 5] [-t 2] [-p 16]
 //       load to first token, PocketLM and llama.cpp alternately on the same files
-//   depth [--models a,b] [--types ...] [-d 4000] [-n 32] [-r 5] [-t 2] [--kv f16|q8_0|q4_0|...]
-//       decode speed after a D-token prompt (attention over a long cache), both engines alternately
+//   depth [--models a,b] [--types ...] [-d 4000] [-n 32] [-r 5] [-t 2] [--kv f16|q8_0|q4_0|...] [--pp-reps 1]
+//       decode speed after a D-token prompt (attention over a long cache), both engines alternately, and the D-token
+//       prompt itself (ppD; --pp-reps timed prefills per engine after an untimed one, 0 to skip)
 //   bdn [BDN ARGS...]    BenchmarkDotNet matvec benchmarks (KernelBenchmarks.cs) with a GB/s-of-weights column; the args
 //                        are BenchmarkDotNet's own, e.g. bdn --filter '*' --job short   or   bdn --filter '*Type: Q4_K*'
 return args.FirstOrDefault() switch
