@@ -68,7 +68,7 @@ internal static unsafe class Micro
     private static delegate* unmanaged<int, float*, nuint, byte*, nuint, byte*, nuint, int, void> NativeDot(GgmlType type)
     {
         if (GgmlCpu() == 0) return null;
-        string w = type switch { GgmlType.Q4_K => "q4_K", GgmlType.Q6_K => "q6_K", _ => type.ToString().ToLowerInvariant() };
+        string w = type.ToString().ToLowerInvariant().Replace("_k", "_K");
         string a = ActivationQuantizer.VecDotType(type) == GgmlType.Q8_K ? "q8_K" : ActivationQuantizer.VecDotType(type).ToString().ToLowerInvariant();
         return NativeLibrary.TryGetExport(s_cpu, $"ggml_vec_dot_{w}_{a}", out nint f) ? (delegate* unmanaged<int, float*, nuint, byte*, nuint, byte*, nuint, int, void>)f : null;
     }

@@ -219,11 +219,11 @@ internal static unsafe class VecDotAvx2
         var x = (Q4_1Block*)vx; var y = (Q8_1Block*)vy;
         Vector256<float> acc = Vector256<float>.Zero;
         float summs = 0;
-        for (int ib = 0; ib < n / 32; ib++)
+        float* half = Fp16.Table;
+        for (Q4_1Block* end = x + n / 32; x < end; x++, y++)
         {
-            summs = MathF.FusedMultiplyAdd(Fp16.ToSingle(x[ib].M), Fp16.ToSingle(y[ib].S), summs);
-            var d = Vector256.Create(Fp16.ToSingle(x[ib].D) * Fp16.ToSingle(y[ib].D));
-            acc = Fma.MultiplyAdd(d, MulSumU8(Nibbles(x[ib].Qs), Load32(y[ib].Qs)), acc);
+            summs = MathF.FusedMultiplyAdd(half[x->M], half[y->S], summs);
+            acc = Fma.MultiplyAdd(Vector256.Create(half[x->D] * half[y->D]), MulSumU8(Nibbles(x->Qs), Load32(y->Qs)), acc);
         }
         return Hsum(acc) + summs;
     }
@@ -233,13 +233,13 @@ internal static unsafe class VecDotAvx2
         var x = (Q5_1Block*)vx; var y = (Q8_1Block*)vy;
         Vector256<float> acc = Vector256<float>.Zero;
         float summs = 0;
+        float* half = Fp16.Table;
         var b4 = Vector256.Create((byte)0x10);
-        for (int ib = 0; ib < n / 32; ib++)
+        for (Q5_1Block* end = x + n / 32; x < end; x++, y++)
         {
-            summs = MathF.FusedMultiplyAdd(Fp16.ToSingle(x[ib].M), Fp16.ToSingle(y[ib].S), summs);
-            var d = Vector256.Create(Fp16.ToSingle(x[ib].D) * Fp16.ToSingle(y[ib].D));
-            Vector256<byte> qx = Nibbles(x[ib].Qs) | (BitsToBytes(x[ib].Qh) & b4);
-            acc = Fma.MultiplyAdd(d, MulSumU8(qx, Load32(y[ib].Qs)), acc);
+            summs = MathF.FusedMultiplyAdd(half[x->M], half[y->S], summs);
+            Vector256<byte> qx = Nibbles(x->Qs) | (BitsToBytes(x->Qh) & b4);
+            acc = Fma.MultiplyAdd(Vector256.Create(half[x->D] * half[y->D]), MulSumU8(qx, Load32(y->Qs)), acc);
         }
         return Hsum(acc) + summs;
     }
@@ -250,63 +250,93 @@ internal static unsafe class VecDotAvx2
     {
         var x = (Q2KBlock*)vx; var y = (Q8KBlock*)vy;
         Vector256<float> acc = Vector256<float>.Zero;
-        var m3 = Vector256.Create((byte)3);
         var m4 = Vector128.Create((byte)0xF);
-        for (int i = 0; i < n / QK.K; i++)
+        for (Q2KBlock* end = x + n / QK.K; x < end; x++, y++)
         {
-            float d = y[i].D * Fp16.ToSingle(x[i].D);
-            float dmin = -y[i].D * Fp16.ToSingle(x[i].DMin);
-            byte* sc = x[i].Scales;
-            Vector128<byte> ms = Sse2.LoadVector128(sc);
-            Vector256<short> mins = Avx2.ConvertToVector256Int16(Sse2.ShiftRightLogical(ms.AsUInt16(), 4).AsByte() & m4);
-            Vector256<int> prod = Avx2.MultiplyAddAdjacent(mins, Avx.LoadVector256(y[i].BSums));
+            float d = y->D * Fp16.ToSingle(x->D);
+            float dmin = -y->D * Fp16.ToSingle(x->DMin);
+            Vector128<byte> packed = Sse2.LoadVector128(x->Scales);
+            Vector256<short> mins = Avx2.ConvertToVector256Int16(Sse2.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & m4);
+            Vector256<int> prod = Avx2.MultiplyAddAdjacent(mins, Avx.LoadVector256(y->BSums));
             acc = Fma.MultiplyAdd(Vector256.Create(dmin), Avx.ConvertToVector256Single(prod), acc);
-            Vector256<int> sumi = Vector256<int>.Zero;
-            for (int c = 0; c < 2; c++)
-            {
-                Vector256<byte> q2 = Load32(x[i].Qs + 32 * c);
-                sbyte* q8 = y[i].Qs + 128 * c;
-                for (int sh = 0; sh < 4; sh++)
-                {
-                    Vector256<short> p = Avx2.MultiplyAddAdjacent(SrlVar(q2, 2 * sh) & m3, Load32(q8 + 32 * sh));
-                    sumi += Avx2.MultiplyAddAdjacent(Scales2(sc[8 * c + 2 * sh] & 0xF, sc[8 * c + 2 * sh + 1] & 0xF), p);
-                }
-            }
+            Vector256<short> scales = Avx2.ConvertToVector256Int16(packed & m4);
+            Vector256<int> sumi = Q2KHalf(x->Qs, y->Qs, BothHalves(scales.GetLower()))
+                                + Q2KHalf(x->Qs + 32, y->Qs + 128, BothHalves(scales.GetUpper()));
             acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi), acc);
         }
         return Hsum(acc);
     }
 
+    /// <summary>128 elements of a Q2_K block (32 bytes, four 2-bit planes) against 128 activations; <paramref name="scales"/>
+    /// holds the half's eight 16-bit scales in both 128-bit halves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Q2KHalf(byte* q2, sbyte* q8, Vector256<byte> scales)
+    {
+        var m3 = Vector256.Create((byte)3);
+        Vector256<byte> bits = Load32(q2);
+        return Avx2.MultiplyAddAdjacent(Avx2.Shuffle(scales, PairShuffle(0)).AsInt16(), Avx2.MultiplyAddAdjacent(bits & m3, Load32(q8)))
+             + Avx2.MultiplyAddAdjacent(Avx2.Shuffle(scales, PairShuffle(1)).AsInt16(), Avx2.MultiplyAddAdjacent(Srl(bits, 2) & m3, Load32(q8 + 32)))
+             + (Avx2.MultiplyAddAdjacent(Avx2.Shuffle(scales, PairShuffle(2)).AsInt16(), Avx2.MultiplyAddAdjacent(Srl(bits, 4) & m3, Load32(q8 + 64)))
+             + Avx2.MultiplyAddAdjacent(Avx2.Shuffle(scales, PairShuffle(3)).AsInt16(), Avx2.MultiplyAddAdjacent(Srl(bits, 6) & m3, Load32(q8 + 96))));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> BothHalves(Vector128<short> v) => Vector256.Create(v, v).AsByte();
+
+    /// <summary>Byte shuffle that spreads 16-bit element 2k of each 128-bit half over the low half's lanes and 2k + 1 over
+    /// the high half's (ggml's get_scale_shuffle_q3k: one scale per 16 elements).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> PairShuffle(int k) =>
+        Vector256.Create(Vector128.Create((ushort)(0x0100 + 0x0404 * k)), Vector128.Create((ushort)(0x0302 + 0x0404 * k))).AsByte();
+
     public static float Q3K(byte* vx, byte* vy, int n)
     {
         var x = (Q3KBlock*)vx; var y = (Q8KBlock*)vy;
         Vector256<float> acc = Vector256<float>.Zero;
-        var m3 = Vector256.Create((byte)3);
-        var four = Vector256.Create((byte)4);
-        sbyte* scales = stackalloc sbyte[16];
-        for (int i = 0; i < n / QK.K; i++)
+        for (Q3KBlock* end = x + n / QK.K; x < end; x++, y++)
         {
-            float d = y[i].D * Fp16.ToSingle(x[i].D);
-            Dequantize.UnpackQ3KScales(x[i].Scales, scales);
-            Vector256<byte> hbits = Load32(x[i].HMask);
-            Vector256<int> sumi = Vector256<int>.Zero;
-            for (int c = 0; c < 2; c++)
-            {
-                Vector256<byte> q3 = Load32(x[i].Qs + 32 * c);
-                sbyte* q8 = y[i].Qs + 128 * c;
-                for (int sh = 0; sh < 4; sh++)
-                {
-                    var mask = Vector256.Create((byte)(1 << (4 * c + sh)));
-                    Vector256<byte> low = SrlVar(q3, 2 * sh) & m3;
-                    Vector256<byte> minus4 = Avx2.AndNot(Avx2.CompareEqual(hbits & mask, mask), four); // 4 where the high bit is clear
-                    Vector256<sbyte> q8v = Load32(q8 + 32 * sh);
-                    Vector256<short> p = Avx2.MultiplyAddAdjacent(low, q8v) - Avx2.MultiplyAddAdjacent(minus4, q8v);
-                    sumi += Avx2.MultiplyAddAdjacent(Scales2(scales[8 * c + 2 * sh], scales[8 * c + 2 * sh + 1]), p);
-                }
-            }
+            float d = y->D * Fp16.ToSingle(x->D);
+            Vector256<short> scales = Avx2.ConvertToVector256Int16(Q3KScales(x->Scales));
+            Vector256<byte> hbits = Load32(x->HMask);
+            Vector256<int> sumi = Q3KHalf(x->Qs, hbits, y->Qs, BothHalves(scales.GetLower()))
+                                + Q3KHalf(x->Qs + 32, Srl(hbits, 4), y->Qs + 128, BothHalves(scales.GetUpper()));
             acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi), acc);
         }
         return Hsum(acc);
+    }
+
+    /// <summary>Q3_K's 16 six-bit scales (12 packed bytes) as signed bytes, offset 32 removed (ggml's kmask shuffle).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector128<sbyte> Q3KScales(byte* packed)
+    {
+        Vector128<uint> a01 = Sse2.LoadScalarVector128((ulong*)packed).AsUInt32();
+        Vector128<uint> low = Avx2.ShiftRightLogicalVariable(Sse2.Shuffle(a01, 0x44), Vector128.Create(0u, 0, 4, 4)) & Vector128.Create(0x0f0f0f0fu);
+        Vector128<uint> high = Avx2.ShiftRightLogicalVariable(Vector128.Create(Unsafe.ReadUnaligned<uint>(packed + 8)), Vector128.Create(0u, 2, 4, 6)) & Vector128.Create(0x03030303u);
+        return Sse2.Subtract((low | Sse2.ShiftLeftLogical(high, 4)).AsSByte(), Vector128.Create((sbyte)32));
+    }
+
+    /// <summary>128 elements of a Q3_K block against 128 activations: 2-bit planes of <paramref name="q3"/>, the third bit
+    /// from bits 0–3 of <paramref name="hbits"/> (clear means −4, subtracted as a second product, as ggml does).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Q3KHalf(byte* q3, Vector256<byte> hbits, sbyte* q8, Vector256<byte> scales)
+    {
+        Vector256<byte> bits = Load32(q3);
+        return Q3KPlane(bits, hbits, q8, scales, 0, 0, PairShuffle(0))
+             + Q3KPlane(bits, hbits, q8 + 32, scales, 2, 1, PairShuffle(1))
+             + (Q3KPlane(bits, hbits, q8 + 64, scales, 4, 2, PairShuffle(2))
+             + Q3KPlane(bits, hbits, q8 + 96, scales, 6, 3, PairShuffle(3)));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Q3KPlane(Vector256<byte> bits, Vector256<byte> hbits, sbyte* q8, Vector256<byte> scales,
+                                           [ConstantExpected] byte shift, [ConstantExpected] byte bit, Vector256<byte> shuffle)
+    {
+        Vector256<byte> low = Srl(bits, shift) & Vector256.Create((byte)3);
+        // 4 where hmask bit `bit` is clear: (~hbits >> bit) & 1, times 4
+        Vector256<byte> minus4 = Avx2.ShiftLeftLogical(Srl(Avx2.AndNot(hbits, Vector256.Create((byte)(1 << bit))), bit).AsUInt16(), 2).AsByte();
+        Vector256<sbyte> q8v = Load32(q8);
+        Vector256<short> p = Avx2.MultiplyAddAdjacent(low, q8v) - Avx2.MultiplyAddAdjacent(minus4, q8v);
+        return Avx2.MultiplyAddAdjacent(Avx2.Shuffle(scales, shuffle).AsInt16(), p);
     }
 
     /// <summary>ggml's utmp shuffle of Q4_K/Q5_K's packed 6-bit values: 8 scales then 8 mins, one byte each.</summary>
@@ -381,34 +411,38 @@ internal static unsafe class VecDotAvx2
         var x = (Q5KBlock*)vx; var y = (Q8KBlock*)vy;
         Vector256<float> acc = Vector256<float>.Zero;
         float summs = 0;
-        var m4 = Vector256.Create((byte)0xF);
-        var b4 = Vector256.Create((byte)0x10);
-        byte* sm = stackalloc byte[16];
-        for (int i = 0; i < n / QK.K; i++)
+        for (Q5KBlock* end = x + n / QK.K; x < end; x++, y++)
         {
-            float d = y[i].D * Fp16.ToSingle(x[i].D);
-            float dmin = -y[i].D * Fp16.ToSingle(x[i].DMin);
-            Vector128<byte> packed = ScalesAndMins(x[i].Scales);
-            Sse2.Store(sm, packed);
-            Vector128<int> prod = MinProducts(Avx2.ConvertToVector256Int16(packed), y[i].BSums);
+            float d = y->D * Fp16.ToSingle(x->D);
+            float dmin = -y->D * Fp16.ToSingle(x->DMin);
+            Vector256<short> sm16 = Avx2.ConvertToVector256Int16(ScalesAndMins(x->Scales));
+            Vector128<int> prod = MinProducts(sm16, y->BSums);
             summs = MathF.FusedMultiplyAdd(dmin, prod.GetElement(0) + prod.GetElement(1) + prod.GetElement(2) + prod.GetElement(3), summs);
-            Vector256<byte> hbits = Load32(x[i].Qh);
-            Vector256<int> sumi = Vector256<int>.Zero;
-            byte* q5 = x[i].Qs;
-            sbyte* q8 = y[i].Qs;
-            for (int j = 0; j < 4; j++, q5 += 32, q8 += 64)
-            {
-                Vector256<byte> bits = Load32(q5);
-                var ml = Vector256.Create((byte)(1 << (2 * j)));
-                var mh = Vector256.Create((byte)(2 << (2 * j)));
-                Vector256<byte> lo = (bits & m4) | (Avx2.CompareEqual(hbits & ml, ml) & b4);
-                Vector256<byte> hi = (Srl(bits, 4) & m4) | (Avx2.CompareEqual(hbits & mh, mh) & b4);
-                sumi += Avx2.MultiplyAddAdjacent(Vector256.Create((short)sm[2 * j]), Avx2.MultiplyAddAdjacent(lo, Load32(q8)))
-                      + Avx2.MultiplyAddAdjacent(Vector256.Create((short)sm[2 * j + 1]), Avx2.MultiplyAddAdjacent(hi, Load32(q8 + 32)));
-            }
+            Vector256<byte> scales = Vector256.Create(sm16.GetLower(), sm16.GetLower()).AsByte();
+            Vector256<byte> hbits = Load32(x->Qh);
+            byte* q5 = x->Qs;
+            sbyte* q8 = y->Qs;
+            // unrolled by hand so that shifts and shuffle masks are constants
+            Vector256<int> sumi = Q5KStep(q5, hbits, q8, scales, ScaleShuffle(0), ScaleShuffle(1))
+                                + Q5KStep(q5 + 32, Srl(hbits, 2), q8 + 64, scales, ScaleShuffle(2), ScaleShuffle(3))
+                                + (Q5KStep(q5 + 64, Srl(hbits, 4), q8 + 128, scales, ScaleShuffle(4), ScaleShuffle(5))
+                                + Q5KStep(q5 + 96, Srl(hbits, 6), q8 + 192, scales, ScaleShuffle(6), ScaleShuffle(7)));
             acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi), acc);
         }
         return Hsum(acc) + summs;
+    }
+
+    /// <summary>64 elements of a Q5_K block: nibbles, fifth bits from bit 0 (low nibbles) and bit 1 (high) of <paramref name="hbits"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Q5KStep(byte* q5, Vector256<byte> hbits, sbyte* q8, Vector256<byte> scales, Vector256<byte> maskLo, Vector256<byte> maskHi)
+    {
+        var m4 = Vector256.Create((byte)0xF);
+        var b4 = Vector256.Create((byte)0x10);
+        Vector256<byte> bits = Load32(q5);
+        // 16-bit shifts: the & drops whatever crossed over from the neighbouring byte
+        Vector256<byte> hLo = Avx2.ShiftLeftLogical(hbits.AsUInt16(), 4).AsByte() & b4;
+        Vector256<byte> hHi = Avx2.ShiftLeftLogical(hbits.AsUInt16(), 3).AsByte() & b4;
+        return Q4KDot((bits & m4) | hLo, (Srl(bits, 4) & m4) | hHi, q8, scales, maskLo, maskHi);
     }
 
     public static float Q6K(byte* vx, byte* vy, int n)
