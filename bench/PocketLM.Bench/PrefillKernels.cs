@@ -4,6 +4,7 @@ using PocketLM.Tensors;
 
 // Prefill matmul throughput: a cache-resident matrix (default 4864×896, Qwen2.5-0.5B's gate/up) times a 64-token batch,
 // in multiply-adds per second and CPU cycles per 32 multiply-adds at an assumed clock (-ghz, default 3.0).
+// Types with a tile kernel also get a one-thread line with the one-row kernels ("1-row").
 // Usage: PocketLM.Bench prefill [-rows 4864] [-cols 896] [-b 64] [-ghz 3.0] [TYPES...]
 namespace PocketLM.Bench;
 
@@ -26,17 +27,21 @@ internal static unsafe class PrefillKernels
         {
             if (cols % GgmlTypeInfo.BlockSize(type) != 0) continue;
             var m = Kernels.Packed(Kernels.RandomMatrix(type, cols, rows, rng));
-            foreach (int threads in new[] { 1, 2 })
+            // threads 1 and 2; then, where the type has a tile kernel, one thread with the one-row kernels for comparison
+            bool tiled = m.Packed == null && MatMul.Tile(type, true, out _, out _) != null;
+            foreach (int threads in tiled ? new[] { 1, 2, -1 } : new[] { 1, 2 })
             {
-                using var ctx = new ComputeContext(threads, cols, batch);
+                MatMul.UseTiles = threads > 0;
+                using var ctx = new ComputeContext(Math.Abs(threads), cols, batch);
                 var sw = Stopwatch.StartNew();
                 while (sw.ElapsedMilliseconds < 1000) MatMul.Multiply(ctx, m, x, y, batch);
                 int iters = 0;
                 sw.Restart();
                 while (sw.ElapsedMilliseconds < 2000) { MatMul.Multiply(ctx, m, x, y, batch); iters++; }
                 double macs = (double)rows * cols * batch * iters / sw.Elapsed.TotalSeconds;
-                Console.WriteLine($"{type,-5}{(m.Packed != null ? " packed" : ""),-7} threads={threads}: {macs / 1e9,6:F2} GMAC/s, {ghz * 1e9 * threads / (macs / 32),5:F2} cycles per 32 MACs per core");
+                Console.WriteLine($"{type,-5}{(m.Packed != null ? " packed" : threads < 0 ? " 1-row" : ""),-7} threads={Math.Abs(threads)}: {macs / 1e9,6:F2} GMAC/s, {ghz * 1e9 * Math.Abs(threads) / (macs / 32),5:F2} cycles per 32 MACs per core");
             }
+            MatMul.UseTiles = true;
             if (type is GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.Q5_0 && Sgemm() is var sg && sg != null)
             {
                 // llama.cpp's llamafile_sgemm (tinyBLAS) on the same matrix and activations, one thread.

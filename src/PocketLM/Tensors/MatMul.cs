@@ -50,8 +50,13 @@ public static unsafe class MatMul
             case GgmlType.Q8_0: return &VecDotTiles.Q8_0Tile42;
             case GgmlType.Q4_0: rows = 2; tokens = 4; return &VecDotTiles.Q0Tile24<Q4_0Format>;
             case GgmlType.Q5_0: rows = 2; tokens = 4; return &VecDotTiles.Q0Tile24<Q5_0Format>;
+            case GgmlType.Q4_1: rows = 2; tokens = 4; return &VecDotTiles.Q1Tile24<Q4_1Format>;
+            case GgmlType.Q5_1: rows = 2; tokens = 4; return &VecDotTiles.Q1Tile24<Q5_1Format>;
             case GgmlType.Q4_K: rows = 1; return &VecDotTiles.Q4KTile12;
             case GgmlType.Q6_K: rows = 1; return &VecDotTiles.Q6KTile12;
+            case GgmlType.Q5_K: rows = 1; return &VecDotTiles.Q5KTile12;
+            case GgmlType.Q3_K: rows = 1; return &VecDotTiles.Q3KTile12;
+            case GgmlType.Q2_K: rows = 1; return &VecDotTiles.Q2KTile12;
             default: return null;
         }
     }

@@ -274,19 +274,26 @@ internal static unsafe class VecDotAvx2
     {
         var m3 = Vector256.Create((byte)3);
         Vector256<byte> bits = Load32(q2);
-        return Avx2.MultiplyAddAdjacent(Avx2.Shuffle(scales, PairShuffle(0)).AsInt16(), Avx2.MultiplyAddAdjacent(bits & m3, Load32(q8)))
-             + Avx2.MultiplyAddAdjacent(Avx2.Shuffle(scales, PairShuffle(1)).AsInt16(), Avx2.MultiplyAddAdjacent(Srl(bits, 2) & m3, Load32(q8 + 32)))
-             + (Avx2.MultiplyAddAdjacent(Avx2.Shuffle(scales, PairShuffle(2)).AsInt16(), Avx2.MultiplyAddAdjacent(Srl(bits, 4) & m3, Load32(q8 + 64)))
-             + Avx2.MultiplyAddAdjacent(Avx2.Shuffle(scales, PairShuffle(3)).AsInt16(), Avx2.MultiplyAddAdjacent(Srl(bits, 6) & m3, Load32(q8 + 96))));
+        return ScaledDot(bits & m3, q8, Pick(scales, PairShuffle(0))) + ScaledDot(Srl(bits, 2) & m3, q8 + 32, Pick(scales, PairShuffle(1)))
+             + (ScaledDot(Srl(bits, 4) & m3, q8 + 64, Pick(scales, PairShuffle(2))) + ScaledDot(Srl(bits, 6) & m3, q8 + 96, Pick(scales, PairShuffle(3))));
     }
 
+    /// <summary>32 unsigned quants against 32 activations, the 16-bit pair sums times <paramref name="scale"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<byte> BothHalves(Vector128<short> v) => Vector256.Create(v, v).AsByte();
+    internal static Vector256<int> ScaledDot(Vector256<byte> u, sbyte* q8, Vector256<short> scale) =>
+        Avx2.MultiplyAddAdjacent(scale, Avx2.MultiplyAddAdjacent(u, Load32(q8)));
+
+    /// <summary>The 16-bit scales that <paramref name="shuffle"/> picks from <paramref name="scales"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<short> Pick(Vector256<byte> scales, Vector256<byte> shuffle) => Avx2.Shuffle(scales, shuffle).AsInt16();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<byte> BothHalves(Vector128<short> v) => Vector256.Create(v, v).AsByte();
 
     /// <summary>Byte shuffle that spreads 16-bit element 2k of each 128-bit half over the low half's lanes and 2k + 1 over
     /// the high half's (ggml's get_scale_shuffle_q3k: one scale per 16 elements).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<byte> PairShuffle(int k) =>
+    internal static Vector256<byte> PairShuffle(int k) =>
         Vector256.Create(Vector128.Create((ushort)(0x0100 + 0x0404 * k)), Vector128.Create((ushort)(0x0302 + 0x0404 * k))).AsByte();
 
     public static float Q3K(byte* vx, byte* vy, int n)
@@ -331,12 +338,25 @@ internal static unsafe class VecDotAvx2
     private static Vector256<int> Q3KPlane(Vector256<byte> bits, Vector256<byte> hbits, sbyte* q8, Vector256<byte> scales,
                                            [ConstantExpected] byte shift, [ConstantExpected] byte bit, Vector256<byte> shuffle)
     {
-        Vector256<byte> low = Srl(bits, shift) & Vector256.Create((byte)3);
-        // 4 where hmask bit `bit` is clear: (~hbits >> bit) & 1, times 4
-        Vector256<byte> minus4 = Avx2.ShiftLeftLogical(Srl(Avx2.AndNot(hbits, Vector256.Create((byte)(1 << bit))), bit).AsUInt16(), 2).AsByte();
+        Q3KUnpack(bits, hbits, shift, bit, out var low, out var minus4);
+        return Q3KDot(low, minus4, q8, Pick(scales, shuffle));
+    }
+
+    /// <summary>The 2-bit plane at <paramref name="shift"/>, and 4 where hmask bit <paramref name="bit"/> is clear.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Q3KUnpack(Vector256<byte> bits, Vector256<byte> hbits, [ConstantExpected] byte shift, [ConstantExpected] byte bit,
+                                   out Vector256<byte> low, out Vector256<byte> minus4)
+    {
+        low = Srl(bits, shift) & Vector256.Create((byte)3);
+        minus4 = Avx2.ShiftLeftLogical(Srl(Avx2.AndNot(hbits, Vector256.Create((byte)(1 << bit))), bit).AsUInt16(), 2).AsByte(); // (~h >> bit & 1)·4
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<int> Q3KDot(Vector256<byte> low, Vector256<byte> minus4, sbyte* q8, Vector256<short> scale)
+    {
         Vector256<sbyte> q8v = Load32(q8);
         Vector256<short> p = Avx2.MultiplyAddAdjacent(low, q8v) - Avx2.MultiplyAddAdjacent(minus4, q8v);
-        return Avx2.MultiplyAddAdjacent(Avx2.Shuffle(scales, shuffle).AsInt16(), p);
+        return Avx2.MultiplyAddAdjacent(scale, p);
     }
 
     /// <summary>ggml's utmp shuffle of Q4_K/Q5_K's packed 6-bit values: 8 scales then 8 mins, one byte each.</summary>
@@ -399,8 +419,12 @@ internal static unsafe class VecDotAvx2
     /// <summary>Unpacked low and high nibbles of 64 Q4_K elements against 64 activations, each 32 scaled by its sub-block's scale.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector256<int> Q4KDot(Vector256<byte> lo, Vector256<byte> hi, sbyte* q8, Vector256<byte> scales, Vector256<byte> maskLo, Vector256<byte> maskHi) =>
-        Avx2.MultiplyAddAdjacent(Avx2.Shuffle(scales, maskLo).AsInt16(), Avx2.MultiplyAddAdjacent(lo, Load32(q8)))
-        + Avx2.MultiplyAddAdjacent(Avx2.Shuffle(scales, maskHi).AsInt16(), Avx2.MultiplyAddAdjacent(hi, Load32(q8 + 32)));
+        Q4KDot(lo, hi, q8, Pick(scales, maskLo), Pick(scales, maskHi));
+
+    /// <summary><see cref="Q4KDot(Vector256{byte}, Vector256{byte}, sbyte*, Vector256{byte}, Vector256{byte}, Vector256{byte})"/> with the two sub-blocks' scales already picked.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<int> Q4KDot(Vector256<byte> lo, Vector256<byte> hi, sbyte* q8, Vector256<short> scaleLo, Vector256<short> scaleHi) =>
+        Avx2.MultiplyAddAdjacent(scaleLo, Avx2.MultiplyAddAdjacent(lo, Load32(q8))) + Avx2.MultiplyAddAdjacent(scaleHi, Avx2.MultiplyAddAdjacent(hi, Load32(q8 + 32)));
 
     /// <summary>Byte shuffle that copies 16-bit element <paramref name="k"/> of each 128-bit half to all its lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -436,13 +460,19 @@ internal static unsafe class VecDotAvx2
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> Q5KStep(byte* q5, Vector256<byte> hbits, sbyte* q8, Vector256<byte> scales, Vector256<byte> maskLo, Vector256<byte> maskHi)
     {
+        Q5KUnpack(q5, hbits, out var lo, out var hi);
+        return Q4KDot(lo, hi, q8, scales, maskLo, maskHi);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Q5KUnpack(byte* q5, Vector256<byte> hbits, out Vector256<byte> lo, out Vector256<byte> hi)
+    {
         var m4 = Vector256.Create((byte)0xF);
         var b4 = Vector256.Create((byte)0x10);
         Vector256<byte> bits = Load32(q5);
         // 16-bit shifts: the & drops whatever crossed over from the neighbouring byte
-        Vector256<byte> hLo = Avx2.ShiftLeftLogical(hbits.AsUInt16(), 4).AsByte() & b4;
-        Vector256<byte> hHi = Avx2.ShiftLeftLogical(hbits.AsUInt16(), 3).AsByte() & b4;
-        return Q4KDot((bits & m4) | hLo, (Srl(bits, 4) & m4) | hHi, q8, scales, maskLo, maskHi);
+        lo = (bits & m4) | (Avx2.ShiftLeftLogical(hbits.AsUInt16(), 4).AsByte() & b4);
+        hi = (Srl(bits, 4) & m4) | (Avx2.ShiftLeftLogical(hbits.AsUInt16(), 3).AsByte() & b4);
     }
 
     public static float Q6K(byte* vx, byte* vy, int n)

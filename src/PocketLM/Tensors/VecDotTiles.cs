@@ -297,6 +297,48 @@ internal static unsafe class VecDotTiles
         acc1 = Fma.MultiplyAdd(dx1 * dy, Avx.ConvertToVector256Single(VecDotAvx2.DotU8(u1, qy) - off), acc1);
     }
 
+    /// <summary>
+    /// <see cref="Q0Tile24{T}"/> for Q4_1/Q5_1 rows against Q8_1 activations: per (row, token) the one-row kernel's fused
+    /// block steps and its running sum of m·s, the eight sums kept in the lanes of one vector (lane 4·row + token; still
+    /// one fused multiply-add per block each).
+    /// </summary>
+    public static void Q1Tile24<T>(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride) where T : IQ1Format
+    {
+        byte* x0 = w, x1 = w + rowBytes;
+        byte* y0 = act, y1 = act + actRow, y2 = act + 2 * actRow, y3 = act + 3 * actRow;
+        Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default;
+        Vector256<float> a10 = default, a11 = default, a12 = default, a13 = default;
+        Vector256<float> ms = default;
+        int nb = n / 32, bb = T.BlockBytes;
+        for (int ib = 0; ib < nb; ib++, y0 += 36, y1 += 36, y2 += 36, y3 += 36)
+        {
+            int o = ib * bb;
+            Vector256<byte> u0 = T.Unsigned(x0 + o), u1 = T.Unsigned(x1 + o);
+            Vector256<float> dx0 = Vector256.Create(Half(x0 + o)), dx1 = Vector256.Create(Half(x1 + o));
+            Vector128<float> s = Vector128.Create(Half(y0 + 2), Half(y1 + 2), Half(y2 + 2), Half(y3 + 2));
+            ms = Fma.MultiplyAdd(Vector256.Create(Vector128.Create(Half(x0 + o + 2)), Vector128.Create(Half(x1 + o + 2))), Vector256.Create(s, s), ms);
+            MinStep2(u0, u1, dx0, dx1, y0, ref a00, ref a10);
+            MinStep2(u0, u1, dx0, dx1, y1, ref a01, ref a11);
+            MinStep2(u0, u1, dx0, dx1, y2, ref a02, ref a12);
+            MinStep2(u0, u1, dx0, dx1, y3, ref a03, ref a13);
+        }
+        y[0] = Hsum(a00) + ms.GetElement(0); y[1] = Hsum(a10) + ms.GetElement(4); y += yStride;
+        y[0] = Hsum(a01) + ms.GetElement(1); y[1] = Hsum(a11) + ms.GetElement(5); y += yStride;
+        y[0] = Hsum(a02) + ms.GetElement(2); y[1] = Hsum(a12) + ms.GetElement(6); y += yStride;
+        y[0] = Hsum(a03) + ms.GetElement(3); y[1] = Hsum(a13) + ms.GetElement(7);
+    }
+
+    /// <summary>One Q8_1 activation block against two unpacked Q4_1/Q5_1 weight blocks (the d·d′·Σu·y part).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MinStep2(Vector256<byte> u0, Vector256<byte> u1, Vector256<float> dx0, Vector256<float> dx1, byte* yb,
+                                 ref Vector256<float> acc0, ref Vector256<float> acc1)
+    {
+        Vector256<sbyte> qy = Avx.LoadVector256((sbyte*)(yb + 4));
+        Vector256<float> dy = Vector256.Create(Half(yb));
+        acc0 = Fma.MultiplyAdd(dx0 * dy, Avx.ConvertToVector256Single(VecDotAvx2.DotU8(u0, qy)), acc0);
+        acc1 = Fma.MultiplyAdd(dx1 * dy, Avx.ConvertToVector256Single(VecDotAvx2.DotU8(u1, qy)), acc1);
+    }
+
     /// <summary>One Q4_K row × two Q8_K activation rows: the unpacked nibbles and scales serve both tokens.</summary>
     public static void Q4KTile12(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride)
     {
@@ -332,8 +374,9 @@ internal static unsafe class VecDotTiles
     {
         Vector256<byte> bits = Avx.LoadVector256(q4);
         Vector256<byte> lo = bits & m4, hi = VecDotAvx2.Srl(bits, 4) & m4;
-        s0 += VecDotAvx2.Q4KDot(lo, hi, p0, scales, maskLo, maskHi);
-        s1 += VecDotAvx2.Q4KDot(lo, hi, p1, scales, maskLo, maskHi);
+        Vector256<short> scaleLo = VecDotAvx2.Pick(scales, maskLo), scaleHi = VecDotAvx2.Pick(scales, maskHi);
+        s0 += VecDotAvx2.Q4KDot(lo, hi, p0, scaleLo, scaleHi);
+        s1 += VecDotAvx2.Q4KDot(lo, hi, p1, scaleLo, scaleHi);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -369,4 +412,116 @@ internal static unsafe class VecDotTiles
         y[0] = Hsum(acc0);
         y[yStride] = Hsum(acc1);
     }
+
+    /// <summary>One Q2_K row × two Q8_K activation rows: each 2-bit plane and its scales unpacked once for both.</summary>
+    public static void Q2KTile12(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride)
+    {
+        var x = (Q2KBlock*)w; var ya = (Q8KBlock*)act; var yb = (Q8KBlock*)(act + actRow);
+        Vector256<float> acc0 = default, acc1 = default;
+        var m4 = Vector128.Create((byte)0xF);
+        for (Q2KBlock* end = x + n / QK.K; x < end; x++, ya++, yb++)
+        {
+            float xd = Fp16.Table[x->D], xm = Fp16.Table[x->DMin];
+            Vector128<byte> packed = Sse2.LoadVector128(x->Scales);
+            Vector256<short> mins = Avx2.ConvertToVector256Int16(Sse2.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & m4);
+            acc0 = Fma.MultiplyAdd(Vector256.Create(-ya->D * xm), Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(mins, Avx.LoadVector256(ya->BSums))), acc0);
+            acc1 = Fma.MultiplyAdd(Vector256.Create(-yb->D * xm), Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(mins, Avx.LoadVector256(yb->BSums))), acc1);
+            Vector256<short> scales = Avx2.ConvertToVector256Int16(packed & m4);
+            Vector256<int> s0 = Vector256<int>.Zero, s1 = Vector256<int>.Zero;
+            Q2KHalf2(x->Qs, ya->Qs, yb->Qs, VecDotAvx2.BothHalves(scales.GetLower()), ref s0, ref s1);
+            Q2KHalf2(x->Qs + 32, ya->Qs + 128, yb->Qs + 128, VecDotAvx2.BothHalves(scales.GetUpper()), ref s0, ref s1);
+            acc0 = Fma.MultiplyAdd(Vector256.Create(ya->D * xd), Avx.ConvertToVector256Single(s0), acc0);
+            acc1 = Fma.MultiplyAdd(Vector256.Create(yb->D * xd), Avx.ConvertToVector256Single(s1), acc1);
+        }
+        y[0] = Hsum(acc0);
+        y[yStride] = Hsum(acc1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Q2KHalf2(byte* q2, sbyte* p0, sbyte* p1, Vector256<byte> scales, ref Vector256<int> s0, ref Vector256<int> s1)
+    {
+        var m3 = Vector256.Create((byte)3);
+        Vector256<byte> bits = Avx.LoadVector256(q2);
+        Vector256<byte> u0 = bits & m3, u1 = VecDotAvx2.Srl(bits, 2) & m3, u2 = VecDotAvx2.Srl(bits, 4) & m3, u3 = VecDotAvx2.Srl(bits, 6) & m3;
+        Vector256<short> c0 = VecDotAvx2.Pick(scales, VecDotAvx2.PairShuffle(0)), c1 = VecDotAvx2.Pick(scales, VecDotAvx2.PairShuffle(1));
+        Vector256<short> c2 = VecDotAvx2.Pick(scales, VecDotAvx2.PairShuffle(2)), c3 = VecDotAvx2.Pick(scales, VecDotAvx2.PairShuffle(3));
+        s0 += VecDotAvx2.ScaledDot(u0, p0, c0) + VecDotAvx2.ScaledDot(u1, p0 + 32, c1) + (VecDotAvx2.ScaledDot(u2, p0 + 64, c2) + VecDotAvx2.ScaledDot(u3, p0 + 96, c3));
+        s1 += VecDotAvx2.ScaledDot(u0, p1, c0) + VecDotAvx2.ScaledDot(u1, p1 + 32, c1) + (VecDotAvx2.ScaledDot(u2, p1 + 64, c2) + VecDotAvx2.ScaledDot(u3, p1 + 96, c3));
+    }
+
+    /// <summary>One Q3_K row × two Q8_K activation rows.</summary>
+    public static void Q3KTile12(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride)
+    {
+        var x = (Q3KBlock*)w; var ya = (Q8KBlock*)act; var yb = (Q8KBlock*)(act + actRow);
+        Vector256<float> acc0 = default, acc1 = default;
+        for (Q3KBlock* end = x + n / QK.K; x < end; x++, ya++, yb++)
+        {
+            float xd = Fp16.Table[x->D];
+            Vector256<short> scales = Avx2.ConvertToVector256Int16(VecDotAvx2.Q3KScales(x->Scales));
+            Vector256<byte> hbits = Avx.LoadVector256(x->HMask);
+            Vector256<int> s0 = Vector256<int>.Zero, s1 = Vector256<int>.Zero;
+            Q3KHalf2(x->Qs, hbits, ya->Qs, yb->Qs, VecDotAvx2.BothHalves(scales.GetLower()), ref s0, ref s1);
+            Q3KHalf2(x->Qs + 32, VecDotAvx2.Srl(hbits, 4), ya->Qs + 128, yb->Qs + 128, VecDotAvx2.BothHalves(scales.GetUpper()), ref s0, ref s1);
+            acc0 = Fma.MultiplyAdd(Vector256.Create(ya->D * xd), Avx.ConvertToVector256Single(s0), acc0);
+            acc1 = Fma.MultiplyAdd(Vector256.Create(yb->D * xd), Avx.ConvertToVector256Single(s1), acc1);
+        }
+        y[0] = Hsum(acc0);
+        y[yStride] = Hsum(acc1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Q3KHalf2(byte* q3, Vector256<byte> hbits, sbyte* p0, sbyte* p1, Vector256<byte> scales, ref Vector256<int> s0, ref Vector256<int> s1)
+    {
+        Vector256<byte> bits = Avx.LoadVector256(q3);
+        VecDotAvx2.Q3KUnpack(bits, hbits, 0, 0, out var l0, out var m0);
+        VecDotAvx2.Q3KUnpack(bits, hbits, 2, 1, out var l1, out var m1);
+        VecDotAvx2.Q3KUnpack(bits, hbits, 4, 2, out var l2, out var m2);
+        VecDotAvx2.Q3KUnpack(bits, hbits, 6, 3, out var l3, out var m3);
+        Vector256<short> c0 = VecDotAvx2.Pick(scales, VecDotAvx2.PairShuffle(0)), c1 = VecDotAvx2.Pick(scales, VecDotAvx2.PairShuffle(1));
+        Vector256<short> c2 = VecDotAvx2.Pick(scales, VecDotAvx2.PairShuffle(2)), c3 = VecDotAvx2.Pick(scales, VecDotAvx2.PairShuffle(3));
+        s0 += VecDotAvx2.Q3KDot(l0, m0, p0, c0) + VecDotAvx2.Q3KDot(l1, m1, p0 + 32, c1) + (VecDotAvx2.Q3KDot(l2, m2, p0 + 64, c2) + VecDotAvx2.Q3KDot(l3, m3, p0 + 96, c3));
+        s1 += VecDotAvx2.Q3KDot(l0, m0, p1, c0) + VecDotAvx2.Q3KDot(l1, m1, p1 + 32, c1) + (VecDotAvx2.Q3KDot(l2, m2, p1 + 64, c2) + VecDotAvx2.Q3KDot(l3, m3, p1 + 96, c3));
+    }
+
+    /// <summary>One Q5_K row × two Q8_K activation rows.</summary>
+    public static void Q5KTile12(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride)
+    {
+        var x = (Q5KBlock*)w; var ya = (Q8KBlock*)act; var yb = (Q8KBlock*)(act + actRow);
+        Vector256<float> acc0 = default, acc1 = default;
+        float summs0 = 0, summs1 = 0;
+        for (Q5KBlock* end = x + n / QK.K; x < end; x++, ya++, yb++)
+        {
+            float xd = Fp16.Table[x->D], xm = Fp16.Table[x->DMin];
+            Vector256<short> sm16 = Avx2.ConvertToVector256Int16(VecDotAvx2.ScalesAndMins(x->Scales));
+            summs0 = MathF.FusedMultiplyAdd(-ya->D * xm, Sum4(VecDotAvx2.MinProducts(sm16, ya->BSums)), summs0);
+            summs1 = MathF.FusedMultiplyAdd(-yb->D * xm, Sum4(VecDotAvx2.MinProducts(sm16, yb->BSums)), summs1);
+            Vector256<byte> scales = Vector256.Create(sm16.GetLower(), sm16.GetLower()).AsByte();
+            Vector256<byte> hbits = Avx.LoadVector256(x->Qh);
+            Vector256<int> s0 = Vector256<int>.Zero, s1 = Vector256<int>.Zero;
+            byte* q5 = x->Qs;
+            sbyte* p0 = ya->Qs, p1 = yb->Qs;
+            Q5KStep2(q5, hbits, p0, p1, scales, VecDotAvx2.ScaleShuffle(0), VecDotAvx2.ScaleShuffle(1), ref s0, ref s1);
+            Q5KStep2(q5 + 32, VecDotAvx2.Srl(hbits, 2), p0 + 64, p1 + 64, scales, VecDotAvx2.ScaleShuffle(2), VecDotAvx2.ScaleShuffle(3), ref s0, ref s1);
+            Q5KStep2(q5 + 64, VecDotAvx2.Srl(hbits, 4), p0 + 128, p1 + 128, scales, VecDotAvx2.ScaleShuffle(4), VecDotAvx2.ScaleShuffle(5), ref s0, ref s1);
+            Q5KStep2(q5 + 96, VecDotAvx2.Srl(hbits, 6), p0 + 192, p1 + 192, scales, VecDotAvx2.ScaleShuffle(6), VecDotAvx2.ScaleShuffle(7), ref s0, ref s1);
+            acc0 = Fma.MultiplyAdd(Vector256.Create(ya->D * xd), Avx.ConvertToVector256Single(s0), acc0);
+            acc1 = Fma.MultiplyAdd(Vector256.Create(yb->D * xd), Avx.ConvertToVector256Single(s1), acc1);
+        }
+        y[0] = Hsum(acc0) + summs0;
+        y[yStride] = Hsum(acc1) + summs1;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Q5KStep2(byte* q5, Vector256<byte> hbits, sbyte* p0, sbyte* p1, Vector256<byte> scales, Vector256<byte> maskLo, Vector256<byte> maskHi,
+                                 ref Vector256<int> s0, ref Vector256<int> s1)
+    {
+        VecDotAvx2.Q5KUnpack(q5, hbits, out var lo, out var hi);
+        Vector256<short> scaleLo = VecDotAvx2.Pick(scales, maskLo), scaleHi = VecDotAvx2.Pick(scales, maskHi);
+        s0 += VecDotAvx2.Q4KDot(lo, hi, p0, scaleLo, scaleHi);
+        s1 += VecDotAvx2.Q4KDot(lo, hi, p1, scaleLo, scaleHi);
+    }
+
+    /// <summary>The four int lanes added in lane order, as the one-row Q5_K kernel adds them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Sum4(Vector128<int> v) => v.GetElement(0) + v.GetElement(1) + v.GetElement(2) + v.GetElement(3);
 }
