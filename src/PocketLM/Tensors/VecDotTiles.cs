@@ -392,25 +392,30 @@ internal static unsafe class VecDotTiles
     {
         var x = (Q6KBlock*)w; var ya = (Q8KBlock*)act; var yb = (Q8KBlock*)(act + actRow);
         Vector256<float> acc0 = default, acc1 = default;
-        for (int i = 0; i < n / QK.K; i++)
+        for (Q6KBlock* end = x + n / QK.K; x < end; x++, ya++, yb++)
         {
-            float xd = Fp16.Table[x[i].D];
-            sbyte* sc = x[i].Scales;
-            Vector128<sbyte> sc128 = Sse2.LoadVector128(sc);
-            Vector256<short> sc16 = Avx2.ConvertToVector256Int16(sc128);
-            Vector256<int> off0 = Avx2.ShiftLeftLogical(Avx2.MultiplyAddAdjacent(Avx.LoadVector256(ya[i].BSums), sc16), 5);
-            Vector256<int> off1 = Avx2.ShiftLeftLogical(Avx2.MultiplyAddAdjacent(Avx.LoadVector256(yb[i].BSums), sc16), 5);
-            VecDotAvx2.Q6KUnpack(x[i].Ql, x[i].Qh, out var q0, out var q1, out var q2, out var q3);
-            Vector256<int> s0 = VecDotAvx2.Q6KDot(q0, q1, q2, q3, ya[i].Qs, sc128, VecDotAvx2.Q6KScaleShuffles);
-            Vector256<int> s1 = VecDotAvx2.Q6KDot(q0, q1, q2, q3, yb[i].Qs, sc128, VecDotAvx2.Q6KScaleShuffles);
-            VecDotAvx2.Q6KUnpack(x[i].Ql + 64, x[i].Qh + 32, out q0, out q1, out q2, out q3);
-            s0 += VecDotAvx2.Q6KDot(q0, q1, q2, q3, ya[i].Qs + 128, sc128, VecDotAvx2.Q6KScaleShuffles + 64);
-            s1 += VecDotAvx2.Q6KDot(q0, q1, q2, q3, yb[i].Qs + 128, sc128, VecDotAvx2.Q6KScaleShuffles + 64);
-            acc0 = Fma.MultiplyAdd(Vector256.Create(ya[i].D * xd), Avx.ConvertToVector256Single(s0 - off0), acc0);
-            acc1 = Fma.MultiplyAdd(Vector256.Create(yb[i].D * xd), Avx.ConvertToVector256Single(s1 - off1), acc1);
+            float xd = Fp16.Table[x->D];
+            Vector256<short> sc16 = Avx2.ConvertToVector256Int16(Sse2.LoadVector128(x->Scales));
+            Vector256<int> off0 = Avx2.ShiftLeftLogical(Avx2.MultiplyAddAdjacent(Avx.LoadVector256(ya->BSums), sc16), 5);
+            Vector256<int> off1 = Avx2.ShiftLeftLogical(Avx2.MultiplyAddAdjacent(Avx.LoadVector256(yb->BSums), sc16), 5);
+            Vector256<int> s0 = Vector256<int>.Zero, s1 = Vector256<int>.Zero;
+            Q6KHalf2(x->Ql, x->Qh, ya->Qs, yb->Qs, VecDotAvx2.BothHalves(sc16.GetLower()), ref s0, ref s1);
+            Q6KHalf2(x->Ql + 64, x->Qh + 32, ya->Qs + 128, yb->Qs + 128, VecDotAvx2.BothHalves(sc16.GetUpper()), ref s0, ref s1);
+            acc0 = Fma.MultiplyAdd(Vector256.Create(ya->D * xd), Avx.ConvertToVector256Single(s0 - off0), acc0);
+            acc1 = Fma.MultiplyAdd(Vector256.Create(yb->D * xd), Avx.ConvertToVector256Single(s1 - off1), acc1);
         }
         y[0] = Hsum(acc0);
         y[yStride] = Hsum(acc1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Q6KHalf2(byte* ql, byte* qh, sbyte* p0, sbyte* p1, Vector256<byte> scales, ref Vector256<int> s0, ref Vector256<int> s1)
+    {
+        VecDotAvx2.Q6KUnpack(ql, qh, out var q0, out var q1, out var q2, out var q3);
+        Vector256<short> c0 = VecDotAvx2.Pick(scales, VecDotAvx2.PairShuffle(0)), c1 = VecDotAvx2.Pick(scales, VecDotAvx2.PairShuffle(1));
+        Vector256<short> c2 = VecDotAvx2.Pick(scales, VecDotAvx2.PairShuffle(2)), c3 = VecDotAvx2.Pick(scales, VecDotAvx2.PairShuffle(3));
+        s0 += VecDotAvx2.Q6KDot(q0, q1, q2, q3, p0, c0, c1, c2, c3);
+        s1 += VecDotAvx2.Q6KDot(q0, q1, q2, q3, p1, c0, c1, c2, c3);
     }
 
     /// <summary>One Q2_K row × two Q8_K activation rows: each 2-bit plane and its scales unpacked once for both.</summary>
