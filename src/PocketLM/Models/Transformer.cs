@@ -41,7 +41,10 @@ public sealed unsafe class Transformer : IDisposable
         MaxBatch = maxBatch;
         int d = config.EmbeddingLength;
         int widest = Math.Max(Math.Max(d, config.FeedForwardLength), Math.Max(config.QueryWidth, config.HeadCount * config.ValueHeadDim));
-        _ctx = new ComputeContext(threads, widest, maxBatch);
+        bool halfWeights = weights.Output.Type == GgmlType.F16 || weights.Layers.Any(l =>
+            l.Wq.Type == GgmlType.F16 || l.Wk.Type == GgmlType.F16 || l.Wv.Type == GgmlType.F16 || l.Wo.Type == GgmlType.F16 ||
+            l.Gate.Type == GgmlType.F16 || l.Up.Type == GgmlType.F16 || l.Down.Type == GgmlType.F16);
+        _ctx = new ComputeContext(threads, widest, maxBatch, halfWeights);
         Cache = new KvCache(config.BlockCount, config.KvHeadCount, config.HeadDim, config.ValueHeadDim, contextSize, keyType, valueType);
         if (rotateQuantizedCache)
         {

@@ -9,16 +9,29 @@ namespace PocketLM.Tensors;
 public sealed unsafe class ComputeContext : IDisposable
 {
     private byte* _activations;
+    private float* _wideRows;
 
-    public ComputeContext(int threads, int maxCols, int maxBatch)
+    /// <param name="halfWeights">Whether F16 weight matrices will be multiplied: on AVX2 their activations are then kept
+    /// as the floats of their halves (4 bytes per element instead of 2) and each prefill chunk's rows are widened once into
+    /// a per-thread buffer (<see cref="MatMul.RowsPerChunk"/> × <paramref name="maxCols"/> floats), so the weights are
+    /// converted once per chunk instead of once per token.</param>
+    public ComputeContext(int threads, int maxCols, int maxBatch, bool halfWeights = false)
     {
         if (maxCols <= 0 || maxBatch <= 0) throw new ArgumentOutOfRangeException(nameof(maxCols));
         MaxCols = maxCols;
         MaxBatch = maxBatch;
-        // Widest activation row: Q8_0 with its extras (74 bytes per 32 elements); F16/BF16 take 2 bytes per element,
-        // Q8_1/Q8_K at most 36/32.
-        ActivationRowCapacity = (Math.Max((long)maxCols * 2, ((long)maxCols + 31) / 32 * Q8_0Extras.BytesPerBlock) + 63) & ~63L;
+        WideHalves = halfWeights && VecDotAvx2.IsSupported;
+        // Widest activation row: Q8_0 with its extras (74 bytes per 32 elements); F16/BF16 take 2 bytes per element
+        // (4 when widened), Q8_1/Q8_K at most 36/32.
+        long widest = Math.Max((long)maxCols * (WideHalves ? 4 : 2), ((long)maxCols + 31) / 32 * Q8_0Extras.BytesPerBlock);
+        ActivationRowCapacity = (widest + 63) & ~63L;
         _activations = (byte*)NativeMemory.AlignedAlloc((nuint)(ActivationRowCapacity * maxBatch * MatMul.RowsWork.MaxSegments), 64);
+        if (WideHalves)
+        {
+            long stride = ((long)MatMul.RowsPerChunk * maxCols + 15) & ~15L;
+            _wideRows = (float*)NativeMemory.AlignedAlloc((nuint)(stride * threads * sizeof(float)), 64);
+            RowsWork.SetWideRows(_wideRows, stride);
+        }
         Pool = new WorkerPool(threads);
     }
 
@@ -36,6 +49,8 @@ public sealed unsafe class ComputeContext : IDisposable
     public int MaxCols { get; }
     public int MaxBatch { get; }
     internal long ActivationRowCapacity { get; }
+    /// <summary>F16 weights multiply against activations widened from halves (see the constructor).</summary>
+    internal bool WideHalves { get; }
     internal byte* Activations => _activations;
     /// <summary>Quantized-activation buffer <paramref name="slot"/> (one per matrix of a grouped multiply).</summary>
     internal byte* ActivationBuffer(int slot) => _activations + slot * ActivationRowCapacity * MaxBatch;
@@ -49,6 +64,11 @@ public sealed unsafe class ComputeContext : IDisposable
         {
             NativeMemory.AlignedFree(_activations);
             _activations = null;
+        }
+        if (_wideRows != null)
+        {
+            NativeMemory.AlignedFree(_wideRows);
+            _wideRows = null;
         }
     }
 }

@@ -103,6 +103,25 @@ internal static unsafe class Fp16
         return (r | (bits ^ f)).AsSingle();
     }
 
+    // Both below convert the elements the F16 dot kernel reads eight at a time (those below n & ~31) with the vector
+    // conversion and the tail with the table, as that kernel does, so that even NaN payloads come out the same.
+
+    /// <summary>dst[i] = f32(f16(x[i])): a row of activations rounded to halves but kept as floats (AVX2).</summary>
+    internal static void WidenRow(float* x, float* dst, int n)
+    {
+        int i = 0;
+        for (; i < (n & ~31); i += 8) Avx.Store(dst + i, RoundToHalf8(Avx.LoadVector256(x + i)));
+        for (; i < n; i++) dst[i] = RoundToHalf(x[i]);
+    }
+
+    /// <summary>dst[i] = the float of half w[i], exactly as the AVX2 dot kernels widen weights (NaN payloads included).</summary>
+    internal static void WidenHalves(ushort* w, float* dst, int n)
+    {
+        int i = 0;
+        for (; i < (n & ~31); i += 8) Avx.Store(dst + i, ToSingle8(w + i));
+        for (; i < n; i++) dst[i] = Table[w[i]];
+    }
+
     /// <summary>f32(f16(x)), the scalar form of <see cref="RoundToHalf8"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float RoundToHalf(float x) => Table[FromSingle(x)];

@@ -95,6 +95,8 @@ public static unsafe class MatMul
         if (w.Cols > ctx.MaxCols) throw new ArgumentException($"Matrix has {w.Cols} columns; the context was sized for {ctx.MaxCols}.");
         if (batch < 1 || batch > ctx.MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch));
         GgmlType at = ActivationQuantizer.VecDotType(w.Type);
+        // F16 weights on AVX2: activations as the floats of their halves (the same values the kernel would widen per row)
+        bool wide = at == GgmlType.F16 && ctx.WideHalves && ctx.Simd;
         byte* act;
         long actRow;
         if (at == GgmlType.F32)
@@ -111,19 +113,16 @@ public static unsafe class MatMul
             {
                 act = ctx.ActivationBuffer(job.Segments);
                 if (batch == 1)
-                {
-                    ActivationQuantizer.Row(at, x, act, w.Cols);
-                    if (at == GgmlType.Q8_0) Q8_0Extras.Write(act, w.Cols);
-                }
+                    QuantizeWork.Row(at, wide, x, act, w.Cols);
                 else
                 {
                     var q = ctx.QuantizeWork;
-                    q.Set(at, x, w.Cols, act, actRow);
+                    q.Set(at, wide, x, w.Cols, act, actRow);
                     ctx.Pool.Run(q, batch);
                 }
             }
         }
-        job.Add(w, act, actRow, y, at, x);
+        job.Add(w, act, actRow, y, at, x, wide);
     }
 
     /// <summary>The plain scalar path, on the same quantization of x; single-threaded; for tests and checks.</summary>
@@ -152,25 +151,33 @@ public static unsafe class MatMul
     internal sealed class QuantizeWork : IParallelWork
     {
         private GgmlType _type;
+        private bool _wide;
         private float* _x;
         private int _cols;
         private byte* _dst;
         private long _dstRow;
 
-        public void Set(GgmlType type, float* x, int cols, byte* dst, long dstRow)
+        public void Set(GgmlType type, bool wide, float* x, int cols, byte* dst, long dstRow)
         {
-            _type = type; _x = x; _cols = cols; _dst = dst; _dstRow = dstRow;
+            _type = type; _wide = wide; _x = x; _cols = cols; _dst = dst; _dstRow = dstRow;
         }
 
         public void Execute(int start, int end, int thread)
         {
-            for (int b = start; b < end; b++)
+            for (int b = start; b < end; b++) Row(_type, _wide, _x + (long)b * _cols, _dst + b * _dstRow, _cols);
+        }
+
+        /// <summary>One activation row in the kernels' format.</summary>
+        internal static void Row(GgmlType type, bool wide, float* x, byte* row, int cols)
+        {
+            if (wide)
             {
-                byte* row = _dst + b * _dstRow;
-                ActivationQuantizer.Row(_type, _x + (long)b * _cols, row, _cols);
-                // Q8_0 rows carry per-block extras for the kernels (negligible next to any matmul).
-                if (_type == GgmlType.Q8_0) Q8_0Extras.Write(row, _cols);
+                Fp16.WidenRow(x, (float*)row, cols);
+                return;
             }
+            ActivationQuantizer.Row(type, x, row, cols);
+            // Q8_0 rows carry per-block extras for the kernels (negligible next to any matmul).
+            if (type == GgmlType.Q8_0) Q8_0Extras.Write(row, cols);
         }
     }
 
@@ -198,11 +205,14 @@ public static unsafe class MatMul
             public delegate*<byte*, byte*, long, int, float*, long, void> Gemm4;
             public GgmlType ActType;
             public float* ActSource;
+            public bool Wide; // F16 weights, activations widened (QuantizeWork.Row)
         }
 
         private readonly Segment[] _segments = new Segment[MaxSegments];
         private int _count, _chunks, _batch;
         private bool _simd;
+        private float* _wideRows;
+        private long _wideStride;
 
         public int Chunks => _chunks;
         public int Segments => _count;
@@ -220,13 +230,20 @@ public static unsafe class MatMul
             return null;
         }
 
-        public void Add(in WeightMatrix w, byte* act, long actRow, float* y, GgmlType actType, float* actSource)
+        /// <summary>Per-thread buffers for widened F16 rows (<see cref="ComputeContext"/>; null when it has none).</summary>
+        internal void SetWideRows(float* rows, long stride)
+        {
+            _wideRows = rows; _wideStride = stride;
+        }
+
+        public void Add(in WeightMatrix w, byte* act, long actRow, float* y, GgmlType actType, float* actSource, bool wide = false)
         {
             ref var s = ref _segments[_count++];
             s.ActType = actType; s.ActSource = actSource;
             s.W = w.Data; s.RowBytes = w.RowBytes; s.Rows = w.Rows; s.Cols = w.Cols;
             s.Act = act; s.ActRow = actRow; s.Y = y;
-            s.Dot = Kernel(w, _simd);
+            s.Wide = wide;
+            s.Dot = wide ? &VecDotAvx2.F16Wide : Kernel(w, _simd);
             bool packed = w.Packed != null;
             s.Packed = packed && _simd ? w.Packed : null;
             if (s.Packed != null)
@@ -247,16 +264,30 @@ public static unsafe class MatMul
             for (int c = start; c < end; c++)
             {
                 while (si + 1 < _count && c >= _segments[si + 1].FirstChunk) si++;
-                Chunk(ref _segments[si], c - _segments[si].FirstChunk);
+                Chunk(ref _segments[si], c - _segments[si].FirstChunk, thread);
             }
         }
 
-        private void Chunk(ref Segment s, int c)
+        private void Chunk(ref Segment s, int c, int thread)
         {
             int rows = s.Rows, cols = s.Cols, batch = _batch;
             byte* w = s.W;
             long rb = s.RowBytes, actRow = s.ActRow;
             int r0 = c * RowsPerChunk, r1 = Math.Min(rows, r0 + RowsPerChunk);
+            if (s.Wide && batch > 1)
+            {
+                // The chunk's rows widened once, then every token against them: the F16 kernel's products and sums on
+                // both operands already widened (the same bits), with the conversions paid once per chunk, not per token.
+                float* f = _wideRows + thread * _wideStride;
+                for (int r = r0; r < r1; r++) Fp16.WidenHalves((ushort*)(w + r * rb), f + (long)(r - r0) * cols, cols);
+                for (int t = 0; t < batch; t++)
+                {
+                    float* a = (float*)(s.Act + t * actRow);
+                    float* yt = s.Y + (long)t * rows;
+                    for (int r = r0; r < r1; r++) yt[r] = VecDotAvx2.F16Widened(f + (long)(r - r0) * cols, a, cols);
+                }
+                return;
+            }
             if (s.Packed != null)
             {
                 // Whole groups of eight rows (RowsPerChunk is a multiple of eight); four tokens at a time, then one.

@@ -559,6 +559,10 @@ internal static unsafe class VecDotAvx2
 
     public static float F16(byte* vx, byte* vy, int n) => F16<HalfOperand, HalfOperand>(vx, vy, n);
 
+    /// <summary><see cref="F16"/> with the activations given as the floats their halves widen to (<see cref="Fp16.WidenRow"/>,
+    /// once per matmul instead of once per row): the same products and sums, so the same bits, in half the instructions.</summary>
+    public static float F16Wide(byte* vx, byte* vy, int n) => F16<HalfOperand, WidenedOperand>(vx, vy, n);
+
     /// <summary><see cref="F16"/> with both operands given as the floats their halves widen to (the attention's query and
     /// key, widened once instead of at every product): the same products and sums, so the same bits.</summary>
     public static float F16Widened(float* x, float* y, int n) => F16<WidenedOperand, WidenedOperand>((byte*)x, (byte*)y, n);

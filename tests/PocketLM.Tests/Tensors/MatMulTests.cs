@@ -92,6 +92,35 @@ public unsafe class MatMulTests
             }
     }
 
+    /// <summary>A context built for F16 weights keeps their activations widened and, for batches, widens each chunk's rows
+    /// once: every output still has the scalar reference's bits (tails past the last 32 and 8 included), also in a
+    /// grouped multiply that shares the activation buffers with a quantized matrix.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    public void F16WithWidenedOperandsMatchesScalarPath(int batch)
+    {
+        foreach (int cols in new[] { 512, 520, 77 })
+        {
+            using var f16 = new Problem(GgmlType.F16, 37, cols, batch, 5 + cols);
+            using var q8 = new Problem(GgmlType.Q8_0, 20, 512, batch, 6);
+            using var ctx = new ComputeContext(2, Math.Max(cols, 512), batch, halfWeights: true);
+            MatMul.Multiply(ctx, f16.Matrix, f16.X, f16.Y, batch);
+            var fast = new Span<float>(f16.Y, 37 * batch).ToArray();
+            MatMul.MultiplyReference(f16.Matrix, f16.X, f16.Y, batch);
+            var reference = new Span<float>(f16.Y, 37 * batch).ToArray();
+            for (int i = 0; i < fast.Length; i++)
+                Assert.True(BitConverter.SingleToInt32Bits(fast[i]) == BitConverter.SingleToInt32Bits(reference[i]),
+                    $"cols {cols} batch {batch} [{i}]: widened {fast[i]} vs scalar reference {reference[i]}");
+            if (cols != 512) continue;
+            MatMul.Multiply(ctx, q8.Matrix, f16.X, q8.Y, batch);
+            var q8Alone = new Span<float>(q8.Y, 20 * batch).ToArray();
+            MatMul.Multiply(ctx, f16.X, batch, q8.Matrix, q8.Y, f16.Matrix, f16.Y);
+            Assert.Equal(q8Alone, new Span<float>(q8.Y, 20 * batch).ToArray());
+            Assert.Equal(reference, new Span<float>(f16.Y, 37 * batch).ToArray());
+        }
+    }
+
     [Theory]
     [InlineData(GgmlType.Q8_0)]
     [InlineData(GgmlType.Q4_K)]
