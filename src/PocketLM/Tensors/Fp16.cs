@@ -38,16 +38,17 @@ internal static unsafe class Fp16
         return (ushort)((u + (0x7fffu + ((u >> 16) & 1))) >> 16);
     }
 
-    /// <summary>Eight halves to floats (exact; the same bit trick as the AVX2 dot kernels).</summary>
+    /// <summary>Eight halves to floats (exact; the same bit trick as the AVX2 dot kernels): sign-extended and shifted, the
+    /// half's sign lands on the float's and its exponent and mantissa below it; one mask clears the sign copies between,
+    /// and multiplying by 2¹¹² rebiases the exponent (subnormals included, the sign kept); infinities and NaNs are patched.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> ToSingle8(ushort* p)
     {
-        Vector256<int> h = Avx2.ConvertToVector256Int32(Sse2.LoadVector128(p));
-        Vector256<int> em = Avx2.ShiftLeftLogical(h & Vector256.Create(0x7fff), 13);
-        Vector256<float> f = Avx.Multiply(em.AsSingle(), Vector256.Create(BitConverter.Int32BitsToSingle(0x77800000)));
+        Vector256<int> h = Avx2.ConvertToVector256Int32(Sse2.LoadVector128((short*)p));
+        Vector256<int> bits = Avx2.ShiftLeftLogical(h, 13) & Vector256.Create(unchecked((int)0x8FFFE000));
+        Vector256<float> f = Avx.Multiply(bits.AsSingle(), Vector256.Create(BitConverter.Int32BitsToSingle(0x77800000)));
         Vector256<float> infNan = Avx2.CompareEqual(h & Vector256.Create(0x7c00), Vector256.Create(0x7c00)).AsSingle();
-        f = Avx.BlendVariable(f, (em | Vector256.Create(0x7f800000)).AsSingle(), infNan);
-        return f | Avx2.ShiftLeftLogical(h & Vector256.Create(0x8000), 16).AsSingle();
+        return Avx.BlendVariable(f, (bits | Vector256.Create(0x7f800000)).AsSingle(), infNan);
     }
 
     /// <summary>

@@ -280,7 +280,14 @@ public static unsafe class MatMul
                 // both operands already widened (the same bits), with the conversions paid once per chunk, not per token.
                 float* f = _wideRows + thread * _wideStride;
                 for (int r = r0; r < r1; r++) Fp16.WidenHalves((ushort*)(w + r * rb), f + (long)(r - r0) * cols, cols);
-                for (int t = 0; t < batch; t++)
+                int t = 0;
+                for (; t + 2 <= batch; t += 2)
+                {
+                    float* a = (float*)(s.Act + t * actRow), a1 = (float*)(s.Act + (t + 1) * actRow);
+                    float* yt = s.Y + (long)t * rows;
+                    for (int r = r0; r < r1; r++) VecDotAvx2.F16Widened2(f + (long)(r - r0) * cols, a, a1, cols, yt + r, yt + rows + r);
+                }
+                for (; t < batch; t++)
                 {
                     float* a = (float*)(s.Act + t * actRow);
                     float* yt = s.Y + (long)t * rows;

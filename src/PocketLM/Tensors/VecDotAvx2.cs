@@ -567,22 +567,59 @@ internal static unsafe class VecDotAvx2
     /// key, widened once instead of at every product): the same products and sums, so the same bits.</summary>
     public static float F16Widened(float* x, float* y, int n) => F16<WidenedOperand, WidenedOperand>((byte*)x, (byte*)y, n);
 
+    /// <summary><see cref="F16Widened"/> of one row against two (prefill): each pair keeps its own four chains, reduction
+    /// and tail, so each result has the one-pair kernel's bits; the row's loads serve both.</summary>
+    public static void F16Widened2(float* x, float* y0, float* y1, int n, float* r0, float* r1)
+    {
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        Vector256<float> b0 = default, b1 = default, b2 = default, b3 = default;
+        int np = n & ~31;
+        for (int i = 0; i < np; i += 32)
+        {
+            Vector256<float> w0 = Avx.LoadVector256(x + i), w1 = Avx.LoadVector256(x + i + 8);
+            Vector256<float> w2 = Avx.LoadVector256(x + i + 16), w3 = Avx.LoadVector256(x + i + 24);
+            a0 = Fma.MultiplyAdd(w0, Avx.LoadVector256(y0 + i), a0);
+            b0 = Fma.MultiplyAdd(w0, Avx.LoadVector256(y1 + i), b0);
+            a1 = Fma.MultiplyAdd(w1, Avx.LoadVector256(y0 + i + 8), a1);
+            b1 = Fma.MultiplyAdd(w1, Avx.LoadVector256(y1 + i + 8), b1);
+            a2 = Fma.MultiplyAdd(w2, Avx.LoadVector256(y0 + i + 16), a2);
+            b2 = Fma.MultiplyAdd(w2, Avx.LoadVector256(y1 + i + 16), b2);
+            a3 = Fma.MultiplyAdd(w3, Avx.LoadVector256(y0 + i + 24), a3);
+            b3 = Fma.MultiplyAdd(w3, Avx.LoadVector256(y1 + i + 24), b3);
+        }
+        double s0 = Reduce4(a0, a1, a2, a3), s1 = Reduce4(b0, b1, b2, b3);
+        for (int i = np; i < n; i++)
+        {
+            s0 += x[i] * y0[i];
+            s1 += x[i] * y1[i];
+        }
+        *r0 = (float)s0;
+        *r1 = (float)s1;
+    }
+
     private interface IF16Operand
     {
         static abstract Vector256<float> Load8(byte* p, int i);
         static abstract float Load1(byte* p, int i);
+        /// <summary>Called once per 32 elements: a weight row streaming from memory asks for a line ahead.</summary>
+        static abstract void Prefetch(byte* p, int i);
     }
 
     private readonly struct HalfOperand : IF16Operand
     {
         public static Vector256<float> Load8(byte* p, int i) => HalfToSingle((ushort*)p + i);
         public static float Load1(byte* p, int i) => Fp16.ToSingle(((ushort*)p)[i]);
+        // 32 halves are one 64-byte line: one prefetch per line, 8 lines ahead (into the next row at the end, which is
+        // the next one read; a prefetch past the mapping is dropped)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Prefetch(byte* p, int i) => Sse.Prefetch0(p + 2 * i + 512);
     }
 
     private readonly struct WidenedOperand : IF16Operand
     {
         public static Vector256<float> Load8(byte* p, int i) => Avx.LoadVector256((float*)p + i);
         public static float Load1(byte* p, int i) => ((float*)p)[i];
+        public static void Prefetch(byte* p, int i) { }
     }
 
     private static float F16<TX, TY>(byte* vx, byte* vy, int n) where TX : IF16Operand where TY : IF16Operand
@@ -591,6 +628,7 @@ internal static unsafe class VecDotAvx2
         int np = n & ~31;
         for (int i = 0; i < np; i += 32)
         {
+            TX.Prefetch(vx, i);
             s0 = Fma.MultiplyAdd(TX.Load8(vx, i), TY.Load8(vy, i), s0);
             s1 = Fma.MultiplyAdd(TX.Load8(vx, i + 8), TY.Load8(vy, i + 8), s1);
             s2 = Fma.MultiplyAdd(TX.Load8(vx, i + 16), TY.Load8(vy, i + 16), s2);
