@@ -41,9 +41,9 @@ public sealed unsafe class Transformer : IDisposable
         MaxBatch = maxBatch;
         int d = config.EmbeddingLength;
         int widest = Math.Max(Math.Max(d, config.FeedForwardLength), Math.Max(config.QueryWidth, config.HeadCount * config.ValueHeadDim));
-        bool halfWeights = weights.Output.Type == GgmlType.F16 || weights.Layers.Any(l =>
-            l.Wq.Type == GgmlType.F16 || l.Wk.Type == GgmlType.F16 || l.Wv.Type == GgmlType.F16 || l.Wo.Type == GgmlType.F16 ||
-            l.Gate.Type == GgmlType.F16 || l.Up.Type == GgmlType.F16 || l.Down.Type == GgmlType.F16);
+        static bool Half(in WeightMatrix m) => m.Type is GgmlType.F16 or GgmlType.BF16;
+        bool halfWeights = Half(weights.Output) || weights.Layers.Any(l =>
+            Half(l.Wq) || Half(l.Wk) || Half(l.Wv) || Half(l.Wo) || Half(l.Gate) || Half(l.Up) || Half(l.Down));
         _ctx = new ComputeContext(threads, widest, maxBatch, halfWeights);
         Cache = new KvCache(config.BlockCount, config.KvHeadCount, config.HeadDim, config.ValueHeadDim, contextSize, keyType, valueType);
         if (rotateQuantizedCache)

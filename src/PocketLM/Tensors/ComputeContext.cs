@@ -11,8 +11,9 @@ public sealed unsafe class ComputeContext : IDisposable
     private byte* _activations;
     private float* _wideRows;
 
-    /// <param name="halfWeights">Whether F16 weight matrices will be multiplied: on AVX2 their activations are then kept
-    /// as the floats of their halves (4 bytes per element instead of 2) and each prefill chunk's rows are widened once into
+    /// <param name="halfWeights">Whether F16 or BF16 weight matrices will be multiplied: on AVX2 their activations are then
+    /// kept as the floats of their 16-bit values (4 bytes per element instead of 2; BF16 only in batches) and each prefill
+    /// chunk's rows are widened once into
     /// a per-thread buffer (<see cref="MatMul.RowsPerChunk"/> × <paramref name="maxCols"/> floats), so the weights are
     /// converted once per chunk instead of once per token.</param>
     public ComputeContext(int threads, int maxCols, int maxBatch, bool halfWeights = false)
@@ -49,7 +50,7 @@ public sealed unsafe class ComputeContext : IDisposable
     public int MaxCols { get; }
     public int MaxBatch { get; }
     internal long ActivationRowCapacity { get; }
-    /// <summary>F16 weights multiply against activations widened from halves (see the constructor).</summary>
+    /// <summary>F16/BF16 weights multiply against widened activations (see the constructor).</summary>
     internal bool WideHalves { get; }
     internal byte* Activations => _activations;
     /// <summary>Quantized-activation buffer <paramref name="slot"/> (one per matrix of a grouped multiply).</summary>

@@ -123,6 +123,21 @@ internal static unsafe class Fp16
         for (; i < n; i++) dst[i] = Table[w[i]];
     }
 
+    /// <summary>dst[i] = f32(bf16(x[i])): activations rounded to BF16 (ggml's conversion) but kept as floats.</summary>
+    internal static void WidenRowBf16(float* x, float* dst, int n)
+    {
+        for (int i = 0; i < n; i++) dst[i] = Bf16ToSingle(SingleToBf16(x[i]));
+    }
+
+    /// <summary>dst[i] = the float of BF16 value w[i] (exact: the bits shifted up).</summary>
+    internal static void WidenBf16(ushort* w, float* dst, int n)
+    {
+        int i = 0;
+        for (; i + 8 <= n; i += 8)
+            Avx.Store(dst + i, Avx2.ShiftLeftLogical(Avx2.ConvertToVector256Int32(Sse2.LoadVector128(w + i)), 16).AsSingle());
+        for (; i < n; i++) dst[i] = Bf16ToSingle(w[i]);
+    }
+
     /// <summary>f32(f16(x)), the scalar form of <see cref="RoundToHalf8"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float RoundToHalf(float x) => Table[FromSingle(x)];

@@ -95,8 +95,9 @@ public static unsafe class MatMul
         if (w.Cols > ctx.MaxCols) throw new ArgumentException($"Matrix has {w.Cols} columns; the context was sized for {ctx.MaxCols}.");
         if (batch < 1 || batch > ctx.MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch));
         GgmlType at = ActivationQuantizer.VecDotType(w.Type);
-        // F16 weights on AVX2: activations as the floats of their halves (the same values the kernel would widen per row)
-        bool wide = at == GgmlType.F16 && ctx.WideHalves && ctx.Simd;
+        // F16 weights on AVX2: activations as the floats of their halves (the same values the kernel would widen per row);
+        // BF16 weights in a batch likewise (widening BF16 is a shift, so their decode keeps the BF16 kernel)
+        bool wide = (at == GgmlType.F16 || (at == GgmlType.BF16 && batch > 1)) && ctx.WideHalves && ctx.Simd;
         byte* act;
         long actRow;
         if (at == GgmlType.F32)
@@ -172,7 +173,8 @@ public static unsafe class MatMul
         {
             if (wide)
             {
-                Fp16.WidenRow(x, (float*)row, cols);
+                if (type == GgmlType.F16) Fp16.WidenRow(x, (float*)row, cols);
+                else Fp16.WidenRowBf16(x, (float*)row, cols);
                 return;
             }
             ActivationQuantizer.Row(type, x, row, cols);
@@ -205,7 +207,8 @@ public static unsafe class MatMul
             public delegate*<byte*, byte*, long, int, float*, long, void> Gemm4;
             public GgmlType ActType;
             public float* ActSource;
-            public bool Wide; // F16 weights, activations widened (QuantizeWork.Row)
+            public bool Wide; // F16/BF16 weights, activations widened (QuantizeWork.Row)
+            public GgmlType Type;
         }
 
         private readonly Segment[] _segments = new Segment[MaxSegments];
@@ -242,8 +245,8 @@ public static unsafe class MatMul
             s.ActType = actType; s.ActSource = actSource;
             s.W = w.Data; s.RowBytes = w.RowBytes; s.Rows = w.Rows; s.Cols = w.Cols;
             s.Act = act; s.ActRow = actRow; s.Y = y;
-            s.Wide = wide;
-            s.Dot = wide ? &VecDotAvx2.F16Wide : Kernel(w, _simd);
+            s.Wide = wide; s.Type = w.Type;
+            s.Dot = wide && w.Type == GgmlType.F16 ? &VecDotAvx2.F16Wide : Kernel(w, _simd); // (wide BF16: batches only, below)
             bool packed = w.Packed != null;
             s.Packed = packed && _simd ? w.Packed : null;
             if (s.Packed != null)
@@ -276,22 +279,36 @@ public static unsafe class MatMul
             int r0 = c * RowsPerChunk, r1 = Math.Min(rows, r0 + RowsPerChunk);
             if (s.Wide && batch > 1)
             {
-                // The chunk's rows widened once, then every token against them: the F16 kernel's products and sums on
+                // The chunk's rows widened once, then every token against them: the F16/BF16 kernel's products and sums on
                 // both operands already widened (the same bits), with the conversions paid once per chunk, not per token.
                 float* f = _wideRows + thread * _wideStride;
-                for (int r = r0; r < r1; r++) Fp16.WidenHalves((ushort*)(w + r * rb), f + (long)(r - r0) * cols, cols);
+                bool half = s.Type == GgmlType.F16;
+                for (int r = r0; r < r1; r++)
+                {
+                    if (half) Fp16.WidenHalves((ushort*)(w + r * rb), f + (long)(r - r0) * cols, cols);
+                    else Fp16.WidenBf16((ushort*)(w + r * rb), f + (long)(r - r0) * cols, cols);
+                }
                 int t = 0;
                 for (; t + 2 <= batch; t += 2)
                 {
                     float* a = (float*)(s.Act + t * actRow), a1 = (float*)(s.Act + (t + 1) * actRow);
                     float* yt = s.Y + (long)t * rows;
-                    for (int r = r0; r < r1; r++) VecDotAvx2.F16Widened2(f + (long)(r - r0) * cols, a, a1, cols, yt + r, yt + rows + r);
+                    for (int r = r0; r < r1; r++)
+                    {
+                        float* fr = f + (long)(r - r0) * cols;
+                        if (half) VecDotAvx2.Widened2<VecDotAvx2.F16Chains>(fr, a, a1, cols, yt + r, yt + rows + r);
+                        else VecDotAvx2.Widened2<VecDotAvx2.Bf16Chains>(fr, a, a1, cols, yt + r, yt + rows + r);
+                    }
                 }
                 for (; t < batch; t++)
                 {
                     float* a = (float*)(s.Act + t * actRow);
                     float* yt = s.Y + (long)t * rows;
-                    for (int r = r0; r < r1; r++) yt[r] = VecDotAvx2.F16Widened(f + (long)(r - r0) * cols, a, cols);
+                    for (int r = r0; r < r1; r++)
+                    {
+                        float* fr = f + (long)(r - r0) * cols;
+                        yt[r] = half ? VecDotAvx2.Widened<VecDotAvx2.F16Chains>(fr, a, cols) : VecDotAvx2.Widened<VecDotAvx2.Bf16Chains>(fr, a, cols);
+                    }
                 }
                 return;
             }

@@ -567,9 +567,44 @@ internal static unsafe class VecDotAvx2
     /// key, widened once instead of at every product): the same products and sums, so the same bits.</summary>
     public static float F16Widened(float* x, float* y, int n) => F16<WidenedOperand, WidenedOperand>((byte*)x, (byte*)y, n);
 
-    /// <summary><see cref="F16Widened"/> of one row against two (prefill): each pair keeps its own four chains, reduction
+    /// <summary>How a 16-bit float kernel folds its four chains: F16's GGML_F32x8_REDUCE or BF16's sum of halves.</summary>
+    internal interface IChainReduce
+    {
+        static abstract double Reduce(Vector256<float> s0, Vector256<float> s1, Vector256<float> s2, Vector256<float> s3);
+    }
+
+    internal readonly struct F16Chains : IChainReduce
+    {
+        public static double Reduce(Vector256<float> s0, Vector256<float> s1, Vector256<float> s2, Vector256<float> s3) => Reduce4(s0, s1, s2, s3);
+    }
+
+    internal readonly struct Bf16Chains : IChainReduce
+    {
+        public static double Reduce(Vector256<float> s0, Vector256<float> s1, Vector256<float> s2, Vector256<float> s3) =>
+            Hsum(Avx.Add(Avx.Add(s0, s2), Avx.Add(s1, s3)));
+    }
+
+    /// <summary>The F16 (<typeparamref name="T"/> = <see cref="F16Chains"/>) or BF16 (<see cref="Bf16Chains"/>) kernel on
+    /// operands already widened to floats: the same products, chains, reduction and tail, so the same bits.</summary>
+    public static float Widened<T>(float* x, float* y, int n) where T : IChainReduce
+    {
+        Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
+        int np = n & ~31;
+        for (int i = 0; i < np; i += 32)
+        {
+            s0 = Fma.MultiplyAdd(Avx.LoadVector256(x + i), Avx.LoadVector256(y + i), s0);
+            s1 = Fma.MultiplyAdd(Avx.LoadVector256(x + i + 8), Avx.LoadVector256(y + i + 8), s1);
+            s2 = Fma.MultiplyAdd(Avx.LoadVector256(x + i + 16), Avx.LoadVector256(y + i + 16), s2);
+            s3 = Fma.MultiplyAdd(Avx.LoadVector256(x + i + 24), Avx.LoadVector256(y + i + 24), s3);
+        }
+        double sum = T.Reduce(s0, s1, s2, s3);
+        for (int i = np; i < n; i++) sum += x[i] * y[i];
+        return (float)sum;
+    }
+
+    /// <summary><see cref="Widened{T}"/> of one row against two (prefill): each pair keeps its own four chains, reduction
     /// and tail, so each result has the one-pair kernel's bits; the row's loads serve both.</summary>
-    public static void F16Widened2(float* x, float* y0, float* y1, int n, float* r0, float* r1)
+    public static void Widened2<T>(float* x, float* y0, float* y1, int n, float* r0, float* r1) where T : IChainReduce
     {
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
         Vector256<float> b0 = default, b1 = default, b2 = default, b3 = default;
@@ -587,7 +622,7 @@ internal static unsafe class VecDotAvx2
             a3 = Fma.MultiplyAdd(w3, Avx.LoadVector256(y0 + i + 24), a3);
             b3 = Fma.MultiplyAdd(w3, Avx.LoadVector256(y1 + i + 24), b3);
         }
-        double s0 = Reduce4(a0, a1, a2, a3), s1 = Reduce4(b0, b1, b2, b3);
+        double s0 = T.Reduce(a0, a1, a2, a3), s1 = T.Reduce(b0, b1, b2, b3);
         for (int i = np; i < n; i++)
         {
             s0 += x[i] * y0[i];

@@ -92,17 +92,19 @@ public unsafe class MatMulTests
             }
     }
 
-    /// <summary>A context built for F16 weights keeps their activations widened and, for batches, widens each chunk's rows
-    /// once: every output still has the scalar reference's bits (tails past the last 32 and 8 included), also in a
-    /// grouped multiply that shares the activation buffers with a quantized matrix.</summary>
+    /// <summary>A context built for F16/BF16 weights keeps their activations widened (F16 always, BF16 in batches) and, for
+    /// batches, widens each chunk's rows once: every output still has the scalar reference's bits (tails past the last 32
+    /// and 8 included), also in a grouped multiply that shares the activation buffers with a quantized matrix.</summary>
     [Theory]
-    [InlineData(1)]
-    [InlineData(7)]
-    public void F16WithWidenedOperandsMatchesScalarPath(int batch)
+    [InlineData(GgmlType.F16, 1)]
+    [InlineData(GgmlType.F16, 7)]
+    [InlineData(GgmlType.BF16, 1)]
+    [InlineData(GgmlType.BF16, 7)]
+    public void HalfWeightsWithWidenedOperandsMatchScalarPath(GgmlType type, int batch)
     {
         foreach (int cols in new[] { 512, 520, 77 })
         {
-            using var f16 = new Problem(GgmlType.F16, 37, cols, batch, 5 + cols);
+            using var f16 = new Problem(type, 37, cols, batch, 5 + cols);
             using var q8 = new Problem(GgmlType.Q8_0, 20, 512, batch, 6);
             using var ctx = new ComputeContext(2, Math.Max(cols, 512), batch, halfWeights: true);
             MatMul.Multiply(ctx, f16.Matrix, f16.X, f16.Y, batch);
