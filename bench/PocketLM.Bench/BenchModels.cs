@@ -63,6 +63,8 @@ internal static class BenchModels
             "Q6_K" => LLamaFtype.MOSTLY_Q6_K,
             "Q3_K_M" => LLamaFtype.MOSTLY_Q3_K_M,
             "Q2_K" => LLamaFtype.MOSTLY_Q2_K,
+            "IQ4_NL" => LLamaFtype.MOSTLY_IQ4_NL,
+            "IQ4_XS" => LLamaFtype.MOSTLY_IQ4_XS,
             _ => throw new ArgumentException($"unknown type {type}"),
         };
         Console.Error.WriteLine($"quantizing {dst}");

@@ -17,7 +17,7 @@ internal static class BlockLayout
     /// <summary>Byte offsets of the half-precision scale fields (d, and m or dmin) within one block of a quantized weight type.</summary>
     public static int[] HalfScaleOffsets(GgmlType type) => type switch
     {
-        GgmlType.Q4_0 or GgmlType.Q5_0 or GgmlType.Q8_0 => [0],
+        GgmlType.Q4_0 or GgmlType.Q5_0 or GgmlType.Q8_0 or GgmlType.IQ4_NL or GgmlType.IQ4_XS => [0],
         GgmlType.Q4_1 or GgmlType.Q5_1 or GgmlType.Q4_K or GgmlType.Q5_K => [0, 2],
         GgmlType.Q2_K => [80, 82],
         GgmlType.Q3_K => [108],
@@ -69,6 +69,25 @@ internal unsafe struct Q5KBlock { public ushort D; public ushort DMin; public fi
 /// <summary>Q6_K: 4 low bits in ql, 2 high bits in qh, 16 signed 8-bit scales; x = d·sc·(q − 32).</summary>
 [StructLayout(LayoutKind.Sequential, Pack = 1)]
 internal unsafe struct Q6KBlock { public fixed byte Ql[128]; public fixed byte Qh[64]; public fixed sbyte Scales[16]; public ushort D; }
+
+/// <summary>IQ4_NL: 32 four-bit indices into a fixed non-linear table of 16 signed values (<see cref="IQ4Table.Values"/>), one half scale.</summary>
+[StructLayout(LayoutKind.Sequential, Pack = 1)]
+internal unsafe struct IQ4NLBlock { public ushort D; public fixed byte Qs[16]; }
+
+/// <summary>IQ4_XS: IQ4_NL's table over 256 elements, 8 sub-blocks of 32 with 6-bit scales (offset 32): low 4 bits in
+/// ScalesL (two per byte), high 2 bits in ScalesH (two per sub-block).</summary>
+[StructLayout(LayoutKind.Sequential, Pack = 1)]
+internal unsafe struct IQ4XSBlock { public ushort D; public ushort ScalesH; public fixed byte ScalesL[4]; public fixed byte Qs[128]; }
+
+internal static unsafe class IQ4Table
+{
+    /// <summary>ggml's kvalues_iq4nl.</summary>
+    internal static ReadOnlySpan<sbyte> Values => [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113];
+
+    /// <summary>The 6-bit scale of IQ4_XS sub-block <paramref name="ib"/>, offset removed.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal static int Scale(IQ4XSBlock* x, int ib) => (((x->ScalesL[ib >> 1] >> (4 * (ib & 1))) & 0xF) | (((x->ScalesH >> (2 * ib)) & 3) << 4)) - 32;
+}
 
 /// <summary>Q8_K (activations for k-quants): float scale, and sums of each 16 quants so mins apply per sub-block.</summary>
 [StructLayout(LayoutKind.Sequential, Pack = 1)]

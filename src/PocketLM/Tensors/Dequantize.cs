@@ -38,6 +38,8 @@ public static unsafe class Dequantize
             case GgmlType.Q4_K: Q4K((Q4KBlock*)src, dst, n); break;
             case GgmlType.Q5_K: Q5K((Q5KBlock*)src, dst, n); break;
             case GgmlType.Q6_K: Q6K((Q6KBlock*)src, dst, n); break;
+            case GgmlType.IQ4_NL: IQ4NL((IQ4NLBlock*)src, dst, n); break;
+            case GgmlType.IQ4_XS: IQ4XS((IQ4XSBlock*)src, dst, n); break;
             case GgmlType.Q8_1: Q8_1((Q8_1Block*)src, dst, n); break;
             case GgmlType.Q8_K: Q8K((Q8KBlock*)src, dst, n); break;
             default: throw new NotSupportedException($"Dequantizing {type} is not supported.");
@@ -301,6 +303,39 @@ public static unsafe class Dequantize
                         for (int l = 0; l < 16; l++)
                             *y++ = dl * (((q[part + l] >> shift) & 3) - (((hm[part + l] >> bit) & 1) != 0 ? 0 : 4));
                     }
+                }
+            }
+        }
+    }
+
+    private static void IQ4NL(IQ4NLBlock* x, float* y, int n)
+    {
+        ReadOnlySpan<sbyte> v = IQ4Table.Values;
+        for (int i = 0; i < n / 32; i++, y += 32)
+        {
+            float d = Fp16.ToSingle(x[i].D);
+            for (int j = 0; j < 16; j++)
+            {
+                y[j] = d * v[x[i].Qs[j] & 0xF];
+                y[j + 16] = d * v[x[i].Qs[j] >> 4];
+            }
+        }
+    }
+
+    private static void IQ4XS(IQ4XSBlock* x, float* y, int n)
+    {
+        ReadOnlySpan<sbyte> v = IQ4Table.Values;
+        for (int i = 0; i < n / QK.K; i++)
+        {
+            float d = Fp16.ToSingle(x[i].D);
+            byte* qs = x[i].Qs;
+            for (int ib = 0; ib < 8; ib++, qs += 16, y += 32)
+            {
+                float dl = d * IQ4Table.Scale(x + i, ib);
+                for (int j = 0; j < 16; j++)
+                {
+                    y[j] = dl * v[qs[j] & 0xF];
+                    y[j + 16] = dl * v[qs[j] >> 4];
                 }
             }
         }

@@ -22,6 +22,7 @@ internal static unsafe class VecDotAvx2
         GgmlType.F32 => &F32, GgmlType.F16 => &F16, GgmlType.BF16 => &BF16,
         GgmlType.Q8_0 => &Q8_0, GgmlType.Q4_0 => &Q4_0, GgmlType.Q4_1 => &Q4_1, GgmlType.Q5_0 => &Q5_0, GgmlType.Q5_1 => &Q5_1,
         GgmlType.Q2_K => &Q2K, GgmlType.Q3_K => &Q3K, GgmlType.Q4_K => &Q4K, GgmlType.Q5_K => &Q5K, GgmlType.Q6_K => &Q6K,
+        GgmlType.IQ4_NL => &IQ4NL, GgmlType.IQ4_XS => &IQ4XS,
         _ => null,
     };
 
@@ -519,6 +520,85 @@ internal static unsafe class VecDotAvx2
     internal static Vector256<int> Q6KDot(Vector256<byte> q0, Vector256<byte> q1, Vector256<byte> q2, Vector256<byte> q3, sbyte* q8,
                                           Vector256<short> c0, Vector256<short> c1, Vector256<short> c2, Vector256<short> c3) =>
         ScaledDot(q0, q8, c0) + ScaledDot(q1, q8 + 32, c1) + (ScaledDot(q2, q8 + 64, c2) + ScaledDot(q3, q8 + 96, c3));
+
+    // ---- IQ4 (non-linear 4-bit table) ----
+
+    /// <summary>16 bytes of IQ4 indices → their 32 table values (low nibbles first), one byte shuffle per half.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<sbyte> IQ4Quants(byte* qs) => IQ4Quants(qs, IQ4Values(), Vector128.Create((byte)0xF));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<sbyte> IQ4Quants(byte* qs, Vector128<sbyte> table, Vector128<byte> m4)
+    {
+        Vector128<byte> bits = Sse2.LoadVector128(qs);
+        return Vector256.Create(Ssse3.Shuffle(table, (bits & m4).AsSByte()),
+                                Ssse3.Shuffle(table, (Sse2.ShiftRightLogical(bits.AsUInt16(), 4).AsByte() & m4).AsSByte()));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<sbyte> IQ4Values() =>
+        Vector128.Create((sbyte)-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113);
+
+    /// <summary>ggml's AVX2 order: even blocks into one accumulator, odd into another, then an odd last block fused.</summary>
+    public static float IQ4NL(byte* vx, byte* vy, int n)
+    {
+        var x = (IQ4NLBlock*)vx; var y = (Q8_0Block*)vy;
+        float* half = Fp16.Table;
+        Vector128<sbyte> table = IQ4Values();
+        var m4 = Vector128.Create((byte)0xF);
+        Vector256<float> acc1 = Vector256<float>.Zero, acc2 = Vector256<float>.Zero;
+        IQ4NLBlock* pairsEnd = x + (n / 32 & ~1), end = x + n / 32;
+        for (; x < pairsEnd; x += 2, y += 2)
+        {
+            acc1 = Fma.MultiplyAdd(Vector256.Create(half[y->D] * half[x->D]), MulSumI8(IQ4Quants(x->Qs, table, m4), Load32(y->Qs)), acc1);
+            acc2 = Fma.MultiplyAdd(Vector256.Create(half[y[1].D] * half[x[1].D]), MulSumI8(IQ4Quants(x[1].Qs, table, m4), Load32(y[1].Qs)), acc2);
+        }
+        float sum = Hsum(acc1 + acc2);
+        if (x < end) sum = MathF.FusedMultiplyAdd(half[y->D] * half[x->D], VecDotScalar.IQ4Sum(x->Qs, y->Qs), sum);
+        return sum;
+    }
+
+    public static float IQ4XS(byte* vx, byte* vy, int n)
+    {
+        var x = (IQ4XSBlock*)vx; var y = (Q8KBlock*)vy;
+        Vector256<float> acc = Vector256<float>.Zero;
+        for (IQ4XSBlock* end = x + n / QK.K; x < end; x++, y++)
+        {
+            Vector256<byte> scales = BothHalves(IQ4XSScales(x));
+            byte* qs = x->Qs;
+            sbyte* q8 = y->Qs;
+            // even sub-blocks into one sum, odd into the other, as ggml (integers: only the lanes matter)
+            Vector256<int> sumi1 = IQ4XSGroup(qs, q8, Pick(scales, ScaleShuffle(0))) + IQ4XSGroup(qs + 32, q8 + 64, Pick(scales, ScaleShuffle(2)))
+                                 + IQ4XSGroup(qs + 64, q8 + 128, Pick(scales, ScaleShuffle(4))) + IQ4XSGroup(qs + 96, q8 + 192, Pick(scales, ScaleShuffle(6)));
+            Vector256<int> sumi2 = IQ4XSGroup(qs + 16, q8 + 32, Pick(scales, ScaleShuffle(1))) + IQ4XSGroup(qs + 48, q8 + 96, Pick(scales, ScaleShuffle(3)))
+                                 + IQ4XSGroup(qs + 80, q8 + 160, Pick(scales, ScaleShuffle(5))) + IQ4XSGroup(qs + 112, q8 + 224, Pick(scales, ScaleShuffle(7)));
+            acc = Fma.MultiplyAdd(Vector256.Create(Fp16.Table[x->D] * y->D), Avx.ConvertToVector256Single(sumi1 + sumi2), acc);
+        }
+        return Hsum(acc);
+    }
+
+    /// <summary>IQ4_XS's eight sub-block scales as 16-bit lanes (offset 32 removed): the low nibbles from ScalesL
+    /// interleaved, the two high bits of scale k from ScalesH shifted into place by a 16-bit multiply (left by 14 − 2k,
+    /// then right by 14).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector128<short> IQ4XSScales(IQ4XSBlock* x)
+    {
+        Vector128<byte> b = Vector128.CreateScalar(Unsafe.ReadUnaligned<uint>(x->ScalesL)).AsByte();
+        var m4 = Vector128.Create((byte)0xF);
+        Vector128<short> low = Sse41.ConvertToVector128Int16(Sse2.UnpackLow(b & m4, Sse2.ShiftRightLogical(b.AsUInt16(), 4).AsByte() & m4));
+        Vector128<ushort> high = Sse2.ShiftRightLogical(Sse2.MultiplyLow(Vector128.Create(x->ScalesH),
+            Vector128.Create((ushort)(1 << 14), 1 << 12, 1 << 10, 1 << 8, 1 << 6, 1 << 4, 1 << 2, 1)), 14);
+        return (low | Sse2.ShiftLeftLogical(high, 4).AsInt16()) - Vector128.Create((short)32);
+    }
+
+    /// <summary>One 32-element IQ4_XS sub-block against 32 activations: ggml's mul_add_epi8 pair sums times the scale.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> IQ4XSGroup(byte* qs, sbyte* q8, Vector256<short> scale)
+    {
+        Vector256<sbyte> q = IQ4Quants(qs);
+        Vector256<short> p16 = Avx2.MultiplyAddAdjacent(Avx2.Sign(q, q).AsByte(), Avx2.Sign(Load32(q8), q));
+        return Avx2.MultiplyAddAdjacent(p16, scale);
+    }
 
     // ---- float formats ----
 

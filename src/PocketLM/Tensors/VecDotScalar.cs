@@ -18,6 +18,7 @@ internal static unsafe class VecDotScalar
         GgmlType.F32 => &F32, GgmlType.F16 => &F16, GgmlType.BF16 => &BF16,
         GgmlType.Q8_0 => &Q8_0, GgmlType.Q4_0 => &Q4_0, GgmlType.Q4_1 => &Q4_1, GgmlType.Q5_0 => &Q5_0, GgmlType.Q5_1 => &Q5_1,
         GgmlType.Q2_K => &Q2K, GgmlType.Q3_K => &Q3K, GgmlType.Q4_K => &Q4K, GgmlType.Q5_K => &Q5K, GgmlType.Q6_K => &Q6K,
+        GgmlType.IQ4_NL => &IQ4NL, GgmlType.IQ4_XS => &IQ4XS,
         _ => throw new NotSupportedException($"No dot product for {weight} weights."),
     };
 
@@ -384,6 +385,77 @@ internal static unsafe class VecDotScalar
                     }
                 }
             }
+            for (int k = 0; k < 8; k++) acc[k] = MathF.FusedMultiplyAdd(d, lane[k], acc[k]);
+        }
+        return Hsum8(acc);
+    }
+
+    // ---- IQ4 (non-linear 4-bit table) ----
+
+    /// <summary>Quant e (0–31) of an IQ4 group of 16 bytes: low nibbles are elements 0–15, high nibbles 16–31.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int IQ4Value(byte* qs, int e) => IQ4Table.Values[e < 16 ? qs[e] & 0xF : qs[e - 16] >> 4];
+
+    /// <summary>
+    /// ggml_vec_dot_iq4_nl_q8_0 as its AVX2 build computes it: blocks in pairs, even blocks into one 8-lane accumulator and
+    /// odd ones into another (lane k: the block's products 4k..4k+3, fused with dx·dy), the two added lane-wise and summed;
+    /// an odd last block is added afterwards, fused.
+    /// </summary>
+    public static float IQ4NL(byte* vx, byte* vy, int n)
+    {
+        var x = (IQ4NLBlock*)vx; var y = (Q8_0Block*)vy;
+        float* acc = stackalloc float[16]; Clear(acc, 16); // lanes of the even-block and the odd-block accumulator
+        int nb = n / 32, ib = 0;
+        for (; ib + 1 < nb; ib += 2)
+            for (int h = 0; h < 2; h++)
+            {
+                IQ4NLBlock* xb = x + ib + h;
+                Q8_0Block* yb = y + ib + h;
+                float d = Fp16.ToSingle(yb->D) * Fp16.ToSingle(xb->D);
+                for (int k = 0; k < 8; k++)
+                {
+                    int s = 0;
+                    for (int t = 4 * k; t < 4 * k + 4; t++) s += IQ4Value(xb->Qs, t) * yb->Qs[t];
+                    acc[8 * h + k] = MathF.FusedMultiplyAdd(d, s, acc[8 * h + k]);
+                }
+            }
+        for (int k = 0; k < 8; k++) acc[k] += acc[8 + k];
+        float sum = Hsum8(acc);
+        for (; ib < nb; ib++) sum = MathF.FusedMultiplyAdd(Fp16.ToSingle(y[ib].D) * Fp16.ToSingle(x[ib].D), IQ4Sum(x[ib].Qs, y[ib].Qs), sum);
+        return sum;
+    }
+
+    /// <summary>The integer dot of one 32-element IQ4 group with 32 activations.</summary>
+    internal static int IQ4Sum(byte* qs, sbyte* q8)
+    {
+        int s = 0;
+        for (int t = 0; t < 32; t++) s += IQ4Value(qs, t) * q8[t];
+        return s;
+    }
+
+    /// <summary>ggml_vec_dot_iq4_xs_q8_K's AVX2 lanes: per super-block, lane k sums sub-block scale × products 4k..4k+3
+    /// of every 32-element sub-block (integers), then one fused step with d·d′.</summary>
+    public static float IQ4XS(byte* vx, byte* vy, int n)
+    {
+        var x = (IQ4XSBlock*)vx; var y = (Q8KBlock*)vy;
+        float* acc = stackalloc float[8]; Clear(acc, 8);
+        int* lane = stackalloc int[8];
+        for (int i = 0; i < n / QK.K; i++)
+        {
+            Clear(lane, 8);
+            for (int ib = 0; ib < 8; ib++)
+            {
+                int ls = IQ4Table.Scale(x + i, ib);
+                byte* qs = x[i].Qs + 16 * ib;
+                sbyte* q8 = y[i].Qs + 32 * ib;
+                for (int k = 0; k < 8; k++)
+                {
+                    int s = 0;
+                    for (int t = 4 * k; t < 4 * k + 4; t++) s += IQ4Value(qs, t) * q8[t];
+                    lane[k] += ls * s;
+                }
+            }
+            float d = Fp16.ToSingle(x[i].D) * y[i].D;
             for (int k = 0; k < 8; k++) acc[k] = MathF.FusedMultiplyAdd(d, lane[k], acc[k]);
         }
         return Hsum8(acc);

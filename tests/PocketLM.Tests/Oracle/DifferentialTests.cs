@@ -35,14 +35,14 @@ public sealed class DifferentialTests(ITestOutputHelper output, DifferentialTest
         "NotSupportedException for it. These rows run by themselves once the kernels branch is merged.";
 
     private static readonly string[] SourceTypes = ["F32", "F16", "BF16"];
-    private static readonly string[] QuantTypes = ["Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"];
+    private static readonly string[] QuantTypes = ["Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS"];
 
     /// <summary>ggml's vec_dot_type: what llama.cpp's CPU backend turns the activations into for a weight type.</summary>
     private static string VecDotType(GgmlType type) => type switch
     {
         GgmlType.F16 => "F16",
         GgmlType.BF16 => "BF16",
-        GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.Q5_0 => "Q8_0",
+        GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.Q5_0 or GgmlType.IQ4_NL => "Q8_0",
         GgmlType.Q4_1 or GgmlType.Q5_1 => "Q8_1",
         _ => "Q8_K",
     };
@@ -59,6 +59,8 @@ public sealed class DifferentialTests(ITestOutputHelper output, DifferentialTest
         GgmlType.Q4_K => LLamaFtype.MOSTLY_Q4_K_M,
         GgmlType.Q5_K => LLamaFtype.MOSTLY_Q5_K_M,
         GgmlType.Q6_K => LLamaFtype.MOSTLY_Q6_K,
+        GgmlType.IQ4_NL => LLamaFtype.MOSTLY_IQ4_NL,
+        GgmlType.IQ4_XS => LLamaFtype.MOSTLY_IQ4_XS,
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "not a quantized type"),
     };
 

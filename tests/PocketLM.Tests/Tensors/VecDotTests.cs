@@ -45,6 +45,28 @@ public unsafe class VecDotTests(ITestOutputHelper output)
         output.WriteLine($"{type}: {exact}/8 bit-exact with ggml_vec_dot ({GgmlNative.Variant}), worst relative difference {worst:g3}");
     }
 
+    /// <summary>IQ4_NL with an odd number of blocks: ggml's AVX2 kernel pairs blocks and adds the last one separately.</summary>
+    [Theory]
+    [InlineData(32)]
+    [InlineData(96)]
+    [InlineData(4096 + 32)]
+    public void IQ4NLOddBlockCountMatchesLlamaCpp(int n)
+    {
+        for (int seed = 0; seed < 4; seed++)
+        {
+            var (w, a, _) = Inputs(GgmlType.IQ4_NL, n, seed);
+            fixed (byte* pw = w)
+            fixed (byte* pa = a)
+            {
+                float scalar = VecDotScalar.Dot(GgmlType.IQ4_NL, pw, pa, n);
+                if (VecDotAvx2.IsSupported)
+                    Assert.Equal(BitConverter.SingleToInt32Bits(scalar), BitConverter.SingleToInt32Bits(VecDotAvx2.IQ4NL(pw, pa, n)));
+                if (GgmlNative.Available && GgmlNative.Variant == "avx2")
+                    Assert.Equal(BitConverter.SingleToInt32Bits(GgmlNative.VecDot(GgmlType.IQ4_NL, pw, pa, n)), BitConverter.SingleToInt32Bits(scalar));
+            }
+        }
+    }
+
     [Theory]
     [MemberData(nameof(TestData.AllWeightTypes), MemberType = typeof(TestData))]
     public void SimdMatchesScalarBitForBit(GgmlType type)
