@@ -54,6 +54,7 @@ public static unsafe class MatMul
             case GgmlType.Q5_1: rows = 2; tokens = 4; return &VecDotTiles.Q1Tile24<Q5_1Format>;
             case GgmlType.Q4_K: rows = 1; return &VecDotTiles.Q4KTile12;
             case GgmlType.Q6_K: rows = 1; return &VecDotTiles.Q6KTile12;
+            case GgmlType.IQ4_NL: rows = 1; tokens = 4; return &VecDotTiles.IQ4NLTile14;
             case GgmlType.Q5_K: rows = 1; return &VecDotTiles.Q5KTile12;
             case GgmlType.Q3_K: rows = 1; return &VecDotTiles.Q3KTile12;
             case GgmlType.Q2_K: rows = 1; return &VecDotTiles.Q2KTile12;

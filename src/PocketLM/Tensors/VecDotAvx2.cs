@@ -528,7 +528,7 @@ internal static unsafe class VecDotAvx2
     private static Vector256<sbyte> IQ4Quants(byte* qs) => IQ4Quants(qs, IQ4Values(), Vector128.Create((byte)0xF));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<sbyte> IQ4Quants(byte* qs, Vector128<sbyte> table, Vector128<byte> m4)
+    internal static Vector256<sbyte> IQ4Quants(byte* qs, Vector128<sbyte> table, Vector128<byte> m4)
     {
         Vector128<byte> bits = Sse2.LoadVector128(qs);
         return Vector256.Create(Ssse3.Shuffle(table, (bits & m4).AsSByte()),
@@ -536,7 +536,7 @@ internal static unsafe class VecDotAvx2
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<sbyte> IQ4Values() =>
+    internal static Vector128<sbyte> IQ4Values() =>
         Vector128.Create((sbyte)-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113);
 
     /// <summary>ggml's AVX2 order: even blocks into one accumulator, odd into another, then an odd last block fused.</summary>

@@ -339,6 +339,48 @@ internal static unsafe class VecDotTiles
         acc1 = Fma.MultiplyAdd(dx1 * dy, Avx.ConvertToVector256Single(VecDotAvx2.DotU8(u1, qy)), acc1);
     }
 
+    /// <summary>
+    /// One IQ4_NL row × four Q8_0 activation rows (prefill), in the one-row kernel's order: per token, even blocks into one
+    /// accumulator and odd blocks into another, added and summed, an odd last block fused after. Each block's table lookup
+    /// and |q| serve all four tokens.
+    /// </summary>
+    public static void IQ4NLTile14(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride)
+    {
+        var x = (IQ4NLBlock*)w;
+        byte* y0 = act, y1 = act + actRow, y2 = act + 2 * actRow, y3 = act + 3 * actRow;
+        Vector256<float> e0 = default, e1 = default, e2 = default, e3 = default, o0 = default, o1 = default, o2 = default, o3 = default;
+        Vector128<sbyte> table = VecDotAvx2.IQ4Values();
+        var m4 = Vector128.Create((byte)0xF);
+        int nb = n / 32, ib = 0;
+        for (; ib + 1 < nb; ib += 2)
+        {
+            Vector256<sbyte> qa = VecDotAvx2.IQ4Quants(x[ib].Qs, table, m4), qb = VecDotAvx2.IQ4Quants(x[ib + 1].Qs, table, m4);
+            Vector256<sbyte> aqa = Avx2.Sign(qa, qa), aqb = Avx2.Sign(qb, qb);
+            float da = Fp16.Table[x[ib].D], db = Fp16.Table[x[ib + 1].D];
+            int oa = ib * 34, ob = oa + 34;
+            e0 = TableStep(aqa, qa, da, y0 + oa, e0); o0 = TableStep(aqb, qb, db, y0 + ob, o0);
+            e1 = TableStep(aqa, qa, da, y1 + oa, e1); o1 = TableStep(aqb, qb, db, y1 + ob, o1);
+            e2 = TableStep(aqa, qa, da, y2 + oa, e2); o2 = TableStep(aqb, qb, db, y2 + ob, o2);
+            e3 = TableStep(aqa, qa, da, y3 + oa, e3); o3 = TableStep(aqb, qb, db, y3 + ob, o3);
+        }
+        float s0 = Hsum(e0 + o0), s1 = Hsum(e1 + o1), s2 = Hsum(e2 + o2), s3 = Hsum(e3 + o3);
+        if (ib < nb)
+        {
+            float dx = Fp16.Table[x[ib].D];
+            int o = ib * 34;
+            s0 = MathF.FusedMultiplyAdd(Half(y0 + o) * dx, VecDotScalar.IQ4Sum(x[ib].Qs, (sbyte*)(y0 + o + 2)), s0);
+            s1 = MathF.FusedMultiplyAdd(Half(y1 + o) * dx, VecDotScalar.IQ4Sum(x[ib].Qs, (sbyte*)(y1 + o + 2)), s1);
+            s2 = MathF.FusedMultiplyAdd(Half(y2 + o) * dx, VecDotScalar.IQ4Sum(x[ib].Qs, (sbyte*)(y2 + o + 2)), s2);
+            s3 = MathF.FusedMultiplyAdd(Half(y3 + o) * dx, VecDotScalar.IQ4Sum(x[ib].Qs, (sbyte*)(y3 + o + 2)), s3);
+        }
+        y[0] = s0; y[yStride] = s1; y[2 * yStride] = s2; y[3 * yStride] = s3;
+    }
+
+    /// <summary>One Q8_0 activation block against an unpacked signed weight block: the one-row kernel's fused step (dy·dx).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> TableStep(Vector256<sbyte> aq, Vector256<sbyte> q, float dx, byte* yb, Vector256<float> acc) =>
+        Fma.MultiplyAdd(Vector256.Create(Half(yb) * dx), MulSum(aq, q, Avx.LoadVector256((sbyte*)(yb + 2))), acc);
+
     /// <summary>One Q4_K row × two Q8_K activation rows: the unpacked nibbles and scales serve both tokens.</summary>
     public static void Q4KTile12(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride)
     {

@@ -92,6 +92,22 @@ public unsafe class MatMulTests
             }
     }
 
+    /// <summary>The IQ4_NL tile with an odd number of blocks per row (its last block is added after the paired ones).</summary>
+    [Theory]
+    [InlineData(544)]
+    [InlineData(32)]
+    public void IQ4NLTileWithOddBlockCountMatchesScalarPath(int cols)
+    {
+        const int rows = 67, batch = 6;
+        using var p = new Problem(GgmlType.IQ4_NL, rows, cols, batch, cols);
+        using var ctx = new ComputeContext(2, cols, batch);
+        MatMul.Multiply(ctx, p.Matrix, p.X, p.Y, batch);
+        var fast = new Span<float>(p.Y, rows * batch).ToArray();
+        MatMul.MultiplyReference(p.Matrix, p.X, p.Y, batch);
+        for (int i = 0; i < fast.Length; i++)
+            Assert.True(BitConverter.SingleToInt32Bits(fast[i]) == BitConverter.SingleToInt32Bits(p.Y[i]), $"[{i}]: {fast[i]} vs scalar {p.Y[i]}");
+    }
+
     /// <summary>A context built for F16/BF16 weights keeps their activations widened (F16 always, BF16 in batches) and, for
     /// batches, widens each chunk's rows once: every output still has the scalar reference's bits (tails past the last 32
     /// and 8 included), also in a grouped multiply that shares the activation buffers with a quantized matrix.</summary>
