@@ -4,19 +4,19 @@ namespace PocketLM.Tensors;
 
 /// <summary>
 /// Weight matrices repacked once at load into groups of eight rows for the AVX2 kernels — the types llama.cpp's CPU backend
-/// repacks on x86 with AVX2 (Q4_0, Q4_K), with the numerics of its repacked kernels, so these products match what
+/// repacks on x86 with AVX2 (Q4_0, Q4_K, IQ4_NL), with the numerics of its repacked kernels, so these products match what
 /// llama.cpp computes for the same file. Every packed type has a scalar reference that reads the original rows.
 /// </summary>
 internal static unsafe class PackedWeights
 {
     public const int Rows = 8;
 
-    public static bool CanPack(in WeightMatrix w) => w.Type is GgmlType.Q4_0 or GgmlType.Q4_K && w.Rows % Rows == 0;
+    public static bool CanPack(in WeightMatrix w) => w.Type is GgmlType.Q4_0 or GgmlType.Q4_K or GgmlType.IQ4_NL && w.Rows % Rows == 0;
 
     /// <summary>Bytes of one packed group of eight rows.</summary>
     public static long GroupBytes(GgmlType type, int cols) => type switch
     {
-        GgmlType.Q4_0 => (long)cols / 32 * PackedQ4_0.GroupBlockBytes,
+        GgmlType.Q4_0 or GgmlType.IQ4_NL => (long)cols / 32 * PackedQ4_0.GroupBlockBytes,
         GgmlType.Q4_K => (long)cols / QK.K * PackedQ4K.GroupBlockBytes,
         _ => throw new NotSupportedException($"{type} is not packed."),
     };
@@ -28,6 +28,7 @@ internal static unsafe class PackedWeights
     {
         GgmlType.Q4_0 => &VecDotScalar.Q4_0PerBlock,
         GgmlType.Q4_K => &VecDotScalar.Q4KPerBlock,
+        GgmlType.IQ4_NL => &VecDotScalar.IQ4NLPerBlock,
         _ => throw new NotSupportedException($"{type} is not packed."),
     };
 
@@ -36,6 +37,7 @@ internal static unsafe class PackedWeights
     {
         GgmlType.Q4_0 => &PackedQ4_0.Gemv,
         GgmlType.Q4_K => &PackedQ4K.Gemv,
+        GgmlType.IQ4_NL => &PackedIQ4NL.Gemv,
         _ => throw new NotSupportedException($"{type} is not packed."),
     };
 
@@ -44,6 +46,7 @@ internal static unsafe class PackedWeights
     {
         GgmlType.Q4_0 => &PackedQ4_0.Gemm4,
         GgmlType.Q4_K => &PackedQ4K.Gemm4,
+        GgmlType.IQ4_NL => &PackedIQ4NL.Gemm4,
         _ => throw new NotSupportedException($"{type} is not packed."),
     };
 
@@ -56,7 +59,8 @@ internal static unsafe class PackedWeights
     public static void Pack(in WeightMatrix w, byte* dst, SafeFileHandle? file = null, long fileOffset = 0)
     {
         if (!CanPack(w)) throw new ArgumentException($"Cannot pack a {w.Type} matrix of {w.Rows} rows.", nameof(w));
-        delegate*<byte*, long, int, byte*, void> packGroup = w.Type == GgmlType.Q4_0 ? &PackedQ4_0.PackGroup : &PackedQ4K.PackGroup;
+        // an IQ4_NL block has Q4_0's layout (half scale, 16 bytes of nibbles), so it packs the same way
+        delegate*<byte*, long, int, byte*, void> packGroup = w.Type == GgmlType.Q4_K ? &PackedQ4K.PackGroup : &PackedQ4_0.PackGroup;
         nint src = (nint)w.Data, to = (nint)dst, pack = (nint)packGroup;
         long rowBytes = w.RowBytes, groupBytes = rowBytes * Rows, outBytes = GroupBytes(w.Type, w.Cols);
         int cols = w.Cols, groups = w.Rows / Rows;

@@ -425,6 +425,19 @@ internal static unsafe class VecDotScalar
         return sum;
     }
 
+    /// <summary>
+    /// IQ4_NL with one float step per block: the block's integer dot, converted, fused with dx·dy into a single accumulator —
+    /// the numerics of llama.cpp's repacked IQ4_NL and of <see cref="PackedIQ4NL"/> (as <see cref="Q4_0PerBlock"/> for Q4_0).
+    /// </summary>
+    public static float IQ4NLPerBlock(byte* vx, byte* vy, int n)
+    {
+        var x = (IQ4NLBlock*)vx; var y = (Q8_0Block*)vy;
+        float acc = 0;
+        for (int ib = 0; ib < n / 32; ib++)
+            acc = MathF.FusedMultiplyAdd(IQ4Sum(x[ib].Qs, y[ib].Qs), Fp16.ToSingle(x[ib].D) * Fp16.ToSingle(y[ib].D), acc);
+        return acc;
+    }
+
     /// <summary>The integer dot of one 32-element IQ4 group with 32 activations.</summary>
     internal static int IQ4Sum(byte* qs, sbyte* q8)
     {

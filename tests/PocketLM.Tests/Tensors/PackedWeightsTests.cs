@@ -58,6 +58,10 @@ public unsafe class PackedWeightsTests
     [InlineData(GgmlType.Q4_K, 40, 512, 7)]
     [InlineData(GgmlType.Q4_K, 8, 256, 9)]
     [InlineData(GgmlType.Q4_K, 24, 2048, 3)]
+    [InlineData(GgmlType.IQ4_NL, 40, 512, 1)]
+    [InlineData(GgmlType.IQ4_NL, 40, 512, 7)]
+    [InlineData(GgmlType.IQ4_NL, 8, 96, 9)]
+    [InlineData(GgmlType.IQ4_NL, 24, 2048, 3)]
     public void MatchesTheScalarPerBlockReferenceBitForBit(GgmlType type, int rows, int cols, int batch)
     {
         using var p = new Packed(type, rows, cols, rows * 31 + cols + batch);
@@ -83,6 +87,7 @@ public unsafe class PackedWeightsTests
     [Theory]
     [InlineData(GgmlType.Q4_0)]
     [InlineData(GgmlType.Q4_K)]
+    [InlineData(GgmlType.IQ4_NL)]
     public void PerBlockReferenceIsTheDequantizedDot(GgmlType type)
     {
         const int cols = 512;
@@ -132,6 +137,8 @@ public unsafe class PackedWeightsTests
             Assert.False(PackedWeights.CanPack(new WeightMatrix(d, GgmlType.Q6_K, 256, 8)));
             Assert.True(PackedWeights.CanPack(new WeightMatrix(d, GgmlType.Q4_0, 32, 8)));
             Assert.True(PackedWeights.CanPack(new WeightMatrix(d, GgmlType.Q4_K, 256, 8)));
+            Assert.True(PackedWeights.CanPack(new WeightMatrix(d, GgmlType.IQ4_NL, 32, 8)));
+            Assert.False(PackedWeights.CanPack(new WeightMatrix(d, GgmlType.IQ4_NL, 32, 12)));
         }
     }
 
