@@ -297,7 +297,7 @@ public static unsafe class MatMul
                     for (int r = r0; r < r1; r++)
                     {
                         float* fr = f + (long)(r - r0) * cols;
-                        if (half) VecDotAvx2.Widened2<VecDotAvx2.F16Chains>(fr, a, a1, cols, yt + r, yt + rows + r);
+                        if (half) VecDotAvx2.Widened2<VecDotAvx2.F32Chains>(fr, a, a1, cols, yt + r, yt + rows + r);
                         else VecDotAvx2.Widened2<VecDotAvx2.Bf16Chains>(fr, a, a1, cols, yt + r, yt + rows + r);
                     }
                 }
@@ -308,7 +308,7 @@ public static unsafe class MatMul
                     for (int r = r0; r < r1; r++)
                     {
                         float* fr = f + (long)(r - r0) * cols;
-                        yt[r] = half ? VecDotAvx2.Widened<VecDotAvx2.F16Chains>(fr, a, cols) : VecDotAvx2.Widened<VecDotAvx2.Bf16Chains>(fr, a, cols);
+                        yt[r] = half ? VecDotAvx2.Widened<VecDotAvx2.F32Chains>(fr, a, cols) : VecDotAvx2.Widened<VecDotAvx2.Bf16Chains>(fr, a, cols);
                     }
                 }
                 return;

@@ -620,22 +620,7 @@ internal static unsafe class VecDotAvx2
         return Sse3.HorizontalAdd(t, t).ToScalar();
     }
 
-    public static float F32(byte* vx, byte* vy, int n)
-    {
-        float* x = (float*)vx, y = (float*)vy;
-        Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
-        int np = n & ~31;
-        for (int i = 0; i < np; i += 32)
-        {
-            s0 = Fma.MultiplyAdd(Avx.LoadVector256(x + i), Avx.LoadVector256(y + i), s0);
-            s1 = Fma.MultiplyAdd(Avx.LoadVector256(x + i + 8), Avx.LoadVector256(y + i + 8), s1);
-            s2 = Fma.MultiplyAdd(Avx.LoadVector256(x + i + 16), Avx.LoadVector256(y + i + 16), s2);
-            s3 = Fma.MultiplyAdd(Avx.LoadVector256(x + i + 24), Avx.LoadVector256(y + i + 24), s3);
-        }
-        double sum = Reduce4(s0, s1, s2, s3);
-        for (int i = np; i < n; i++) sum += x[i] * y[i];
-        return (float)sum;
-    }
+    public static float F32(byte* vx, byte* vy, int n) => Widened<F32Chains>((float*)vx, (float*)vy, n);
 
     public static float F16(byte* vx, byte* vy, int n) => F16<HalfOperand, HalfOperand>(vx, vy, n);
 
@@ -645,15 +630,15 @@ internal static unsafe class VecDotAvx2
 
     /// <summary><see cref="F16"/> with both operands given as the floats their halves widen to (the attention's query and
     /// key, widened once instead of at every product): the same products and sums, so the same bits.</summary>
-    public static float F16Widened(float* x, float* y, int n) => F16<WidenedOperand, WidenedOperand>((byte*)x, (byte*)y, n);
+    public static float F16Widened(float* x, float* y, int n) => Widened<F32Chains>(x, y, n);
 
-    /// <summary>How a 16-bit float kernel folds its four chains: F16's GGML_F32x8_REDUCE or BF16's sum of halves.</summary>
+    /// <summary>How a float kernel folds its four chains: F32's and F16's GGML_F32x8_REDUCE or BF16's sum of halves.</summary>
     internal interface IChainReduce
     {
         static abstract double Reduce(Vector256<float> s0, Vector256<float> s1, Vector256<float> s2, Vector256<float> s3);
     }
 
-    internal readonly struct F16Chains : IChainReduce
+    internal readonly struct F32Chains : IChainReduce
     {
         public static double Reduce(Vector256<float> s0, Vector256<float> s1, Vector256<float> s2, Vector256<float> s3) => Reduce4(s0, s1, s2, s3);
     }
@@ -664,8 +649,9 @@ internal static unsafe class VecDotAvx2
             Hsum(Avx.Add(Avx.Add(s0, s2), Avx.Add(s1, s3)));
     }
 
-    /// <summary>The F16 (<typeparamref name="T"/> = <see cref="F16Chains"/>) or BF16 (<see cref="Bf16Chains"/>) kernel on
-    /// operands already widened to floats: the same products, chains, reduction and tail, so the same bits.</summary>
+    /// <summary>The F32 kernel, and the F16 (<typeparamref name="T"/> = <see cref="F32Chains"/>) or BF16
+    /// (<see cref="Bf16Chains"/>) kernel on operands already widened to floats: the same products, chains, reduction and
+    /// tail, so the same bits.</summary>
     public static float Widened<T>(float* x, float* y, int n) where T : IChainReduce
     {
         Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
