@@ -17,7 +17,8 @@ internal static class BlockLayout
     /// <summary>Byte offsets of the half-precision scale fields (d, and m or dmin) within one block of a quantized weight type.</summary>
     public static int[] HalfScaleOffsets(GgmlType type) => type switch
     {
-        GgmlType.Q4_0 or GgmlType.Q5_0 or GgmlType.Q8_0 or GgmlType.IQ4_NL or GgmlType.IQ4_XS => [0],
+        GgmlType.Q4_0 or GgmlType.Q5_0 or GgmlType.Q8_0 or GgmlType.IQ4_NL or GgmlType.IQ4_XS
+            or GgmlType.IQ2_XXS or GgmlType.IQ2_XS or GgmlType.IQ2_S or GgmlType.IQ3_XXS or GgmlType.IQ3_S or GgmlType.IQ1_S => [0],
         GgmlType.Q4_1 or GgmlType.Q5_1 or GgmlType.Q4_K or GgmlType.Q5_K => [0, 2],
         GgmlType.Q2_K => [80, 82],
         GgmlType.Q3_K => [108],
@@ -87,6 +88,50 @@ internal static unsafe class IQ4Table
     /// <summary>The 6-bit scale of IQ4_XS sub-block <paramref name="ib"/>, offset removed.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal static int Scale(IQ4XSBlock* x, int ib) => (((x->ScalesL[ib >> 1] >> (4 * (ib & 1))) & 0xF) | (((x->ScalesH >> (2 * ib)) & 3) << 4)) - 32;
+}
+
+// The i-quants below map groups of 4 or 8 quants to points of a fixed grid (ggml's iq*_grid tables, in the family files
+// IQ1.cs, IQ2.cs, IQ3.cs), with signs stored separately (7 bits per 8 quants, the 8th bit making the count even).
+
+/// <summary>IQ2_XXS: per 32 quants two uint16 pairs → four 8-wide grid indices (8 bits each), four 7-bit sign groups and
+/// a 4-bit scale (top of the second uint32).</summary>
+[StructLayout(LayoutKind.Sequential, Pack = 1)]
+internal unsafe struct IQ2XXSBlock { public ushort D; public fixed ushort Qs[32]; }
+
+/// <summary>IQ2_XS: per 8 quants one uint16 = 9-bit grid index + 7 sign bits; a 4-bit scale per 16 quants.</summary>
+[StructLayout(LayoutKind.Sequential, Pack = 1)]
+internal unsafe struct IQ2XSBlock { public ushort D; public fixed ushort Qs[32]; public fixed byte Scales[8]; }
+
+/// <summary>IQ2_S: per 8 quants an 8-bit grid index (2 more bits in Qh) and a full sign byte (the second half of Qs);
+/// a 4-bit scale per 16 quants.</summary>
+[StructLayout(LayoutKind.Sequential, Pack = 1)]
+internal unsafe struct IQ2SBlock { public ushort D; public fixed byte Qs[64]; public fixed byte Qh[8]; public fixed byte Scales[8]; }
+
+/// <summary>IQ3_XXS: 64 bytes of 4-wide grid indices, then per 32 quants one uint32 of four 7-bit sign groups and a
+/// 4-bit scale.</summary>
+[StructLayout(LayoutKind.Sequential, Pack = 1)]
+internal unsafe struct IQ3XXSBlock { public ushort D; public fixed byte Qs[96]; }
+
+/// <summary>IQ3_S: 9-bit 4-wide grid indices (low 8 in Qs, high bit in Qh), explicit sign bits, a 4-bit scale per 32 quants.</summary>
+[StructLayout(LayoutKind.Sequential, Pack = 1)]
+internal unsafe struct IQ3SBlock { public ushort D; public fixed byte Qs[64]; public fixed byte Qh[8]; public fixed byte Signs[32]; public fixed byte Scales[4]; }
+
+/// <summary>IQ1_S: 11-bit 8-wide grid indices (low 8 in Qs, 3 high bits in Qh), per 32 quants a 3-bit scale and a delta sign (Qh).</summary>
+[StructLayout(LayoutKind.Sequential, Pack = 1)]
+internal unsafe struct IQ1SBlock { public ushort D; public fixed byte Qs[32]; public fixed ushort Qh[8]; }
+
+/// <summary>IQ1_M: like IQ1_S with a delta sign per 8 quants and 3-bit scales per 16; no d field — the half scale is
+/// spread over the top nibbles of the four uint16 scale words.</summary>
+[StructLayout(LayoutKind.Sequential, Pack = 1)]
+internal unsafe struct IQ1MBlock { public fixed byte Qs[32]; public fixed byte Qh[16]; public fixed byte Scales[8]; }
+
+/// <summary>Sign groups of the 2- and 3-bit i-quants: 7 stored bits, the 8th set so the number of minus signs is even
+/// (ggml's ksigns_iq2xs).</summary>
+internal static class IQSigns
+{
+    /// <summary>The full 8-bit sign mask of a 7-bit sign group.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static int Full(int seven) => seven | ((System.Numerics.BitOperations.PopCount((uint)seven) & 1) << 7);
 }
 
 /// <summary>Q8_K (activations for k-quants): float scale, and sums of each 16 quants so mins apply per sub-block.</summary>

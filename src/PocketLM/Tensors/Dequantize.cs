@@ -7,7 +7,7 @@ namespace PocketLM.Tensors;
 /// Scalar reference dequantization, bit-exact with ggml's <c>dequantize_row_*</c>: the same integer decoding and the same
 /// float operations in the same order (no fused multiply-add, which would round differently).
 /// </summary>
-public static unsafe class Dequantize
+public static unsafe partial class Dequantize
 {
     /// <summary>Dequantizes <c>dst.Length</c> elements from whole blocks of <paramref name="type"/> in <paramref name="src"/>.</summary>
     public static void Row(GgmlType type, ReadOnlySpan<byte> src, Span<float> dst)
@@ -40,6 +40,13 @@ public static unsafe class Dequantize
             case GgmlType.Q6_K: Q6K((Q6KBlock*)src, dst, n); break;
             case GgmlType.IQ4_NL: IQ4NL((IQ4NLBlock*)src, dst, n); break;
             case GgmlType.IQ4_XS: IQ4XS((IQ4XSBlock*)src, dst, n); break;
+            case GgmlType.IQ2_XXS: IQ2XXS((IQ2XXSBlock*)src, dst, n); break;
+            case GgmlType.IQ2_XS: IQ2XS((IQ2XSBlock*)src, dst, n); break;
+            case GgmlType.IQ2_S: IQ2S((IQ2SBlock*)src, dst, n); break;
+            case GgmlType.IQ3_XXS: IQ3XXS((IQ3XXSBlock*)src, dst, n); break;
+            case GgmlType.IQ3_S: IQ3S((IQ3SBlock*)src, dst, n); break;
+            case GgmlType.IQ1_S: IQ1S((IQ1SBlock*)src, dst, n); break;
+            case GgmlType.IQ1_M: IQ1M((IQ1MBlock*)src, dst, n); break;
             case GgmlType.Q8_1: Q8_1((Q8_1Block*)src, dst, n); break;
             case GgmlType.Q8_K: Q8K((Q8KBlock*)src, dst, n); break;
             default: throw new NotSupportedException($"Dequantizing {type} is not supported.");

@@ -12,7 +12,7 @@ namespace PocketLM.Tensors;
 /// Callers must check <see cref="IsSupported"/>.
 /// </summary>
 [SkipLocalsInit]
-internal static unsafe class VecDotAvx2
+internal static unsafe partial class VecDotAvx2
 {
     public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
 
@@ -23,6 +23,8 @@ internal static unsafe class VecDotAvx2
         GgmlType.Q8_0 => &Q8_0, GgmlType.Q4_0 => &Q4_0, GgmlType.Q4_1 => &Q4_1, GgmlType.Q5_0 => &Q5_0, GgmlType.Q5_1 => &Q5_1,
         GgmlType.Q2_K => &Q2K, GgmlType.Q3_K => &Q3K, GgmlType.Q4_K => &Q4K, GgmlType.Q5_K => &Q5K, GgmlType.Q6_K => &Q6K,
         GgmlType.IQ4_NL => &IQ4NL, GgmlType.IQ4_XS => &IQ4XS,
+        GgmlType.IQ2_XXS => &IQ2XXS, GgmlType.IQ2_XS => &IQ2XS, GgmlType.IQ2_S => &IQ2S,
+        GgmlType.IQ3_XXS => &IQ3XXS, GgmlType.IQ3_S => &IQ3S, GgmlType.IQ1_S => &IQ1S, GgmlType.IQ1_M => &IQ1M,
         _ => null,
     };
 

@@ -49,8 +49,36 @@ internal static unsafe class GgmlNative
     }
 
     /// <summary>The reference quantizer used to make model files (quantize_row_*_ref): gives us valid weight blocks.</summary>
-    public static void QuantizeReference(GgmlType t, float* src, byte* dst, long n) =>
-        ((delegate* unmanaged<float*, byte*, long, void>)NativeLibrary.GetExport(Base, "quantize_row_" + Name(t) + "_ref"))(src, dst, n);
+    public static void QuantizeReference(GgmlType t, float* src, byte* dst, long n)
+    {
+        if (!NeedsChunkQuantizer(t))
+        {
+            ((delegate* unmanaged<float*, byte*, long, void>)NativeLibrary.GetExport(Base, "quantize_row_" + Name(t) + "_ref"))(src, dst, n);
+            return;
+        }
+        float[] importance = Importance((int)n);
+        fixed (float* w = importance) QuantizeChunk(t, src, dst, 1, n, w);
+    }
+
+    /// <summary>The 1–3-bit i-quants have no quantize_row_*_ref (or one that needs the grids set up first), and some need
+    /// an importance matrix: they go through ggml_quantize_chunk, which sets the grids up.</summary>
+    public static bool NeedsChunkQuantizer(GgmlType t) => t is GgmlType.IQ2_XXS or GgmlType.IQ2_XS or GgmlType.IQ2_S
+        or GgmlType.IQ3_XXS or GgmlType.IQ3_S or GgmlType.IQ1_S or GgmlType.IQ1_M;
+
+    /// <summary>llama.cpp's quantizer for whole rows (<c>ggml_quantize_chunk</c>), with an importance matrix (one weight
+    /// per column) where given.</summary>
+    public static void QuantizeChunk(GgmlType t, float* src, byte* dst, long rows, long perRow, float* importance) =>
+        ((delegate* unmanaged<int, float*, byte*, long, long, long, float*, nuint>)NativeLibrary.GetExport(Base, "ggml_quantize_chunk"))(
+            (int)t, src, dst, 0, rows, perRow, importance);
+
+    /// <summary>A stand-in importance matrix (what llama-imatrix would measure: mean squared activations per column),
+    /// deterministic and uneven so that the quantizer's weighting is exercised.</summary>
+    public static float[] Importance(int columns)
+    {
+        var w = new float[columns];
+        for (int i = 0; i < columns; i++) w[i] = 0.25f + (i * 7919 % 101) / 25f;
+        return w;
+    }
 
     /// <summary>The CPU backend's from_float for an activation type (what runs before a matmul).</summary>
     public static void QuantizeActivations(GgmlType t, float* src, byte* dst, long n)

@@ -21,6 +21,15 @@ public unsafe class DequantizeTests
         Assert.Equal(GgmlTypeInfo.BlockBytes(GgmlType.Q5_K), sizeof(Q5KBlock));
         Assert.Equal(GgmlTypeInfo.BlockBytes(GgmlType.Q6_K), sizeof(Q6KBlock));
         Assert.Equal(GgmlTypeInfo.BlockBytes(GgmlType.Q8_K), sizeof(Q8KBlock));
+        Assert.Equal(GgmlTypeInfo.BlockBytes(GgmlType.IQ4_NL), sizeof(IQ4NLBlock));
+        Assert.Equal(GgmlTypeInfo.BlockBytes(GgmlType.IQ4_XS), sizeof(IQ4XSBlock));
+        Assert.Equal(GgmlTypeInfo.BlockBytes(GgmlType.IQ2_XXS), sizeof(IQ2XXSBlock));
+        Assert.Equal(GgmlTypeInfo.BlockBytes(GgmlType.IQ2_XS), sizeof(IQ2XSBlock));
+        Assert.Equal(GgmlTypeInfo.BlockBytes(GgmlType.IQ2_S), sizeof(IQ2SBlock));
+        Assert.Equal(GgmlTypeInfo.BlockBytes(GgmlType.IQ3_XXS), sizeof(IQ3XXSBlock));
+        Assert.Equal(GgmlTypeInfo.BlockBytes(GgmlType.IQ3_S), sizeof(IQ3SBlock));
+        Assert.Equal(GgmlTypeInfo.BlockBytes(GgmlType.IQ1_S), sizeof(IQ1SBlock));
+        Assert.Equal(GgmlTypeInfo.BlockBytes(GgmlType.IQ1_M), sizeof(IQ1MBlock));
     }
 
     [Fact]

@@ -36,6 +36,13 @@ internal static unsafe class RandomBlocks
                 bytes[b + o] = (byte)h;
                 bytes[b + o + 1] = (byte)(h >> 8);
             }
+        if (type == GgmlType.IQ1_M) // its half scale is spread over the top nibbles of the four uint16 scale words
+            for (int b = 0; b < bytes.Length; b += bb)
+            {
+                ushort h = Fp16.FromSingle((float)(rng.NextDouble() * 0.02 - 0.01));
+                for (int k = 0; k < 4; k++)
+                    bytes[b + 48 + 2 * k + 1] = (byte)((bytes[b + 48 + 2 * k + 1] & 0x0F) | (((h >> (4 * k)) & 0xF) << 4));
+            }
         if (type == GgmlType.Q8_0) // ggml's quantizers never emit −128; sign-trick kernels assume it
             for (int b = 0; b < bytes.Length; b += bb)
                 for (int j = 2; j < bb; j++) if (bytes[b + j] == 0x80) bytes[b + j] = 0x81;
