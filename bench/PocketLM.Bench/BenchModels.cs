@@ -53,6 +53,14 @@ internal static class BenchModels
             File.Move(f16 + ".tmp", f16);
         }
         if (type == "F16") return f16;
+        if (Enum.TryParse<GgmlType>(type, out var pure) && PocketLM.Tests.Oracle.ImatrixQuantizer.Needed(pure))
+        {
+            // llama.cpp makes these only with an importance matrix: every matrix in the type, by its row quantizer
+            Console.Error.WriteLine($"quantizing {dst} (every matrix {type}, stand-in importance matrix)");
+            PocketLM.Tests.Oracle.ImatrixQuantizer.Quantize(f16, dst + ".tmp", pure);
+            File.Move(dst + ".tmp", dst);
+            return dst;
+        }
         var ftype = type switch
         {
             "Q8_0" => LLamaFtype.MOSTLY_Q8_0,
@@ -65,6 +73,9 @@ internal static class BenchModels
             "Q2_K" => LLamaFtype.MOSTLY_Q2_K,
             "IQ4_NL" => LLamaFtype.MOSTLY_IQ4_NL,
             "IQ4_XS" => LLamaFtype.MOSTLY_IQ4_XS,
+            "IQ3_XXS" => LLamaFtype.MOSTLY_IQ3_XXS,
+            "IQ3_S" => LLamaFtype.MOSTLY_IQ3_S,
+            "IQ3_M" => LLamaFtype.MOSTLY_IQ3_M,
             _ => throw new ArgumentException($"unknown type {type}"),
         };
         Console.Error.WriteLine($"quantizing {dst}");

@@ -12,7 +12,8 @@ namespace PocketLM.Tests.Oracle;
 /// Differential tests against llama.cpp on random-weight models (<see cref="SyntheticModel"/>): every small test shape
 /// (llama / qwen2 / qwen3; MHA, GQA, MQA; a head size ≠ d_model / heads; tied and untied output; rope_freqs), written
 /// as F32, F16 and BF16 and quantized by llama.cpp itself (pure: every matrix gets the requested type) to the legacy
-/// and k-quant types. Both engines load the same file and are compared on
+/// and k-quant types and the i-quants (those llama.cpp will only make with an importance matrix through its row quantizer,
+/// <see cref="ImatrixQuantizer"/>). Both engines load the same file and are compared on
 /// (a) the logits of the last prompt position (max abs error, bounded per type), and on every position of the prompt
 ///     plus llama.cpp's continuation (teacher forcing: the measured error e used below); for the types whose activations
 ///     llama.cpp quantizes, position 0 agrees to 1e-4 (see <see cref="LogitAgreement"/> for why), and
@@ -35,7 +36,8 @@ public sealed class DifferentialTests(ITestOutputHelper output, DifferentialTest
         "NotSupportedException for it. These rows run by themselves once the kernels branch is merged.";
 
     private static readonly string[] SourceTypes = ["F32", "F16", "BF16"];
-    private static readonly string[] QuantTypes = ["Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS"];
+    private static readonly string[] QuantTypes = ["Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS",
+        "IQ3_XXS", "IQ3_S", "IQ2_XXS", "IQ2_XS", "IQ2_S", "IQ1_S", "IQ1_M"];
 
     /// <summary>ggml's vec_dot_type: what llama.cpp's CPU backend turns the activations into for a weight type.</summary>
     private static string VecDotType(GgmlType type) => type switch
@@ -61,6 +63,8 @@ public sealed class DifferentialTests(ITestOutputHelper output, DifferentialTest
         GgmlType.Q6_K => LLamaFtype.MOSTLY_Q6_K,
         GgmlType.IQ4_NL => LLamaFtype.MOSTLY_IQ4_NL,
         GgmlType.IQ4_XS => LLamaFtype.MOSTLY_IQ4_XS,
+        GgmlType.IQ3_XXS => LLamaFtype.MOSTLY_IQ3_XXS,
+        GgmlType.IQ3_S => LLamaFtype.MOSTLY_IQ3_S,
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "not a quantized type"),
     };
 
@@ -231,6 +235,10 @@ public sealed class DifferentialTests(ITestOutputHelper output, DifferentialTest
                 if (type is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16)
                 {
                     SyntheticModel.Write(shape, path, new SyntheticOptions { WeightType = type, Seed = 1 });
+                }
+                else if (ImatrixQuantizer.Needed(type))
+                {
+                    ImatrixQuantizer.Quantize(Get(shape, GgmlType.F32), path, type);
                 }
                 else
                 {
