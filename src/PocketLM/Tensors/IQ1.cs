@@ -162,42 +162,64 @@ internal static unsafe partial class VecDotAvx2
     /// </summary>
     public static float IQ1S(byte* vx, byte* vy, int n)
     {
-        var x = (IQ1SBlock*)vx; var y = (Q8KBlock*)vy;
+        int* idx = stackalloc int[32];
+        fixed (ulong* grid = IQ1Grid.Values) return IQ1S((IQ1SBlock*)vx, (Q8KBlock*)vy, n / QK.K, grid, idx, Fp16.Table);
+    }
+
+    // The tables as arguments stay in registers (as constants the JIT rematerialises the grid address at every load, and
+    // a static table read in the loop makes it spill the accumulators).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static float IQ1S(IQ1SBlock* x, Q8KBlock* y, int nb, ulong* grid, int* idx, float* half)
+    {
         Vector256<float> acc = Vector256<float>.Zero;
         float accDelta = 0;
         var ones = Vector256.Create((short)1);
-        fixed (ulong* grid = IQ1Grid.Values)
+        var shifts = Vector256.Create(0u, 3, 6, 9, 0, 3, 6, 9); // the 3 high index bits of group l: qh bits 3l..3l+2
+        var one = Vector256.Create((byte)1);
+        var two = Vector256.Create((byte)2);
+        for (IQ1SBlock* end = x + nb; x < end; x++, y++)
         {
-            for (IQ1SBlock* end = x + n / QK.K; x < end; x++, y++)
+            IQ1Indices(x->Qs, x->Qh, shifts, idx);
+            Vector128<short> h = Sse2.LoadVector128((short*)x->Qh);
+            Vector128<short> ls = Sse2.ShiftLeftLogical(Sse2.ShiftRightLogical(h, 12) & Vector128.Create((short)7), 1) + Vector128.Create((short)1);
+            Vector128<byte> lsb = Sse2.PackUnsignedSaturate(ls, ls);
+            Vector256<byte> scales = Vector256.Create(lsb, lsb);
+            sbyte* q8 = y->Qs;
+            int* j = idx;
+            Vector256<short> sum1 = Vector256<short>.Zero, sum2 = Vector256<short>.Zero;
+            Vector256<byte> pick = Vector256<byte>.Zero;
+            for (int ib = 0; ib < 8; ib += 2, q8 += 64, j += 8, pick += two)
             {
-                byte* qs = x->Qs;
-                ushort* qh = x->Qh;
-                sbyte* q8 = y->Qs;
-                Vector256<short> sum = Vector256<short>.Zero;
-                for (int ib = 0; ib < 8; ib++, qs += 4, q8 += 32)
-                {
-                    uint h = qh[ib];
-                    Vector256<sbyte> g = Vector256.Create(grid[qs[0] | (h << 8 & 0x700)], grid[qs[1] | (h << 5 & 0x700)],
-                                                          grid[qs[2] | (h << 2 & 0x700)], grid[qs[3] | (h >> 1 & 0x700)]).AsSByte();
-                    sum += Avx2.MultiplyAddAdjacent(Vector256.Create((byte)(2 * (h >> 12 & 7) + 1)), Avx2.Sign(Load32(q8), g));
-                }
-                float d = y->D * Fp16.Table[x->D];
-                acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(sum, ones)), acc);
-                accDelta = MathF.FusedMultiplyAdd(d, IQ1SDeltaSum(qh, y->BSums), accDelta);
+                Vector256<sbyte> g1 = Vector256.Create(grid[j[0]], grid[j[1]], grid[j[2]], grid[j[3]]).AsSByte();
+                Vector256<sbyte> g2 = Vector256.Create(grid[j[4]], grid[j[5]], grid[j[6]], grid[j[7]]).AsSByte();
+                sum1 += Avx2.MultiplyAddAdjacent(Avx2.Shuffle(scales, pick), Avx2.Sign(Load32(q8), g1));
+                sum2 += Avx2.MultiplyAddAdjacent(Avx2.Shuffle(scales, pick + one), Avx2.Sign(Load32(q8 + 32), g2));
             }
+            Vector256<short> sum = sum1 + sum2;
+            float d = y->D * half[x->D];
+            acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(sum, ones)), acc);
+            // delta: Σ ±(2s+1)·(bsum pair), the signed scales doubled to cover their two bsums
+            Vector128<short> sls = Ssse3.Sign(ls, h | Vector128.Create((short)1)); // negative where the top bit (the delta sign) is set
+            Vector256<short> both = Vector256.Create(Sse2.UnpackLow(sls, sls), Sse2.UnpackHigh(sls, sls));
+            int sumDelta = Vector256.Sum(Avx2.MultiplyAddAdjacent(Avx.LoadVector256(y->BSums), both));
+            accDelta = MathF.FusedMultiplyAdd(d, sumDelta, accDelta);
         }
         return Hsum(acc) + IQ1Grid.Delta * accDelta;
     }
 
-    /// <summary>Σ over the eight sub-blocks of ±(2s+1)·(bsum pair): the signed scales, each doubled to cover its two bsums.</summary>
+    /// <summary>The 32 grid indices of an IQ1 super-block: the low 8 bits from <paramref name="qs"/>, the high 3 bits from
+    /// the sub-block's 16-bit <paramref name="qh"/> word, group l's at bit <paramref name="shifts"/>[l].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int IQ1SDeltaSum(ushort* qh, short* bsums)
+    private static void IQ1Indices(byte* qs, ushort* qh, Vector256<uint> shifts, int* idx)
     {
-        Vector128<short> h = Sse2.LoadVector128((short*)qh);
-        Vector128<short> ls = Sse2.ShiftLeftLogical(Sse2.ShiftRightLogical(h, 12) & Vector128.Create((short)7), 1) + Vector128.Create((short)1);
-        ls = Ssse3.Sign(ls, h | Vector128.Create((short)1)); // negative where the top bit (the delta sign) is set
-        Vector256<short> both = Vector256.Create(Sse2.UnpackLow(ls, ls), Sse2.UnpackHigh(ls, ls));
-        return Vector256.Sum(Avx2.MultiplyAddAdjacent(Avx.LoadVector256(bsums), both));
+        Vector256<int> h = Avx2.ShiftLeftLogical(Avx2.ConvertToVector256Int32(qh), 8);
+        var mask = Vector256.Create(0x700);
+        for (int p = 0; p < 4; p++) // two sub-blocks at a time
+        {
+            Vector256<int> hp = Avx2.PermuteVar8x32(h, Vector256.Create(2 * p, 2 * p, 2 * p, 2 * p, 2 * p + 1, 2 * p + 1, 2 * p + 1, 2 * p + 1));
+            Vector256<int> hi = Avx2.ShiftRightLogicalVariable(hp, shifts) & mask;
+            Avx.Store(idx + 8 * p, Avx2.ConvertToVector256Int32(qs + 8 * p) | hi);
+        }
     }
 
     /// <summary>
@@ -208,41 +230,49 @@ internal static unsafe partial class VecDotAvx2
     /// </summary>
     public static float IQ1M(byte* vx, byte* vy, int n)
     {
-        var x = (IQ1MBlock*)vx; var y = (Q8KBlock*)vy;
+        int* idx = stackalloc int[32];
+        fixed (ulong* grid = IQ1Grid.Values) return IQ1M((IQ1MBlock*)vx, (Q8KBlock*)vy, n / QK.K, grid, idx, Fp16.Table);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static float IQ1M(IQ1MBlock* x, Q8KBlock* y, int nb, ulong* grid, int* idx, float* half)
+    {
         Vector256<float> acc1 = Vector256<float>.Zero, acc2 = Vector256<float>.Zero;
         var ones = Vector256.Create((short)1);
         var ones8 = Vector256.Create((sbyte)1);
-        var shifts = Vector256.Create(0UL, 6, 3, 9);
+        var two = Vector256.Create((byte)2);
+        var eight = Vector256.Create((byte)8);
+        var scaleShifts = Vector256.Create(0UL, 6, 3, 9);
+        var shifts = Vector256.Create(0u, 4, 8, 12, 0, 4, 8, 12); // a nibble per group: 3 index bits, then the delta sign
         // the delta sign bit of each 8-element group within the sub-block's 16 qh bits
         var signBit = Vector256.Create(0x0008_0008_0008_0008UL, 0x0080_0080_0080_0080UL, 0x0800_0800_0800_0800UL, 0x8000_8000_8000_8000UL).AsInt16();
-        fixed (ulong* grid = IQ1Grid.Values)
+        for (IQ1MBlock* end = x + nb; x < end; x++, y++)
         {
-            for (IQ1MBlock* end = x + n / QK.K; x < end; x++, y++)
+            ushort* sc = (ushort*)x->Scales;
+            Vector256<short> s16 = Avx2.ShiftRightLogicalVariable(Vector256.Create(*(ulong*)sc), scaleShifts).AsInt16();
+            Vector256<byte> scales = (Avx2.ShiftLeftLogical(s16 & Vector256.Create((short)7), 1) + ones).AsByte();
+            ushort* qh = (ushort*)x->Qh;
+            IQ1Indices(x->Qs, qh, shifts, idx);
+            sbyte* q8 = y->Qs;
+            int* j = idx;
+            Vector256<short> sum1 = Vector256<short>.Zero, sum2 = Vector256<short>.Zero;
+            // even sub-blocks' scales are int16 lane ib/2 of each half, odd ones lane 4 + ib/2
+            Vector256<byte> pick = Vector256<byte>.Zero;
+            for (int ib = 0; ib < 8; ib += 2, q8 += 64, j += 8, pick += two)
             {
-                ushort* sc = (ushort*)x->Scales;
-                Vector256<short> s16 = Avx2.ShiftRightLogicalVariable(Vector256.Create(*(ulong*)sc), shifts).AsInt16();
-                Vector256<byte> scales = (Avx2.ShiftLeftLogical(s16 & Vector256.Create((short)7), 1) + ones).AsByte();
-                byte* qs = x->Qs;
-                ushort* qh = (ushort*)x->Qh;
-                sbyte* q8 = y->Qs;
-                Vector256<short> sum1 = Vector256<short>.Zero, sum2 = Vector256<short>.Zero;
-                for (int ib = 0; ib < 8; ib++, qs += 4, q8 += 32)
-                {
-                    uint h = qh[ib];
-                    Vector256<sbyte> g = Vector256.Create(grid[qs[0] | (h << 8 & 0x700)], grid[qs[1] | (h << 4 & 0x700)],
-                                                          grid[qs[2] | (h & 0x700)], grid[qs[3] | (h >> 4 & 0x700)]).AsSByte();
-                    // even sub-blocks' scales are int16 lane ib/2 of each half, odd ones lane 4 + ib/2
-                    Vector256<byte> ls = Avx2.Shuffle(scales, Vector256.Create((byte)((ib & 1) == 0 ? ib : ib + 7)));
-                    Vector256<short> hv = Vector256.Create((short)h);
-                    Vector256<sbyte> sign = Avx2.CompareEqual(hv & signBit, signBit).AsSByte() | ones8; // −1 or +1 in every byte
-                    Vector256<sbyte> q = Load32(q8);
-                    sum1 += Avx2.MultiplyAddAdjacent(ls, Avx2.Sign(q, g));
-                    sum2 += Avx2.MultiplyAddAdjacent(ls, Avx2.Sign(q, sign));
-                }
-                var d = Vector256.Create(y->D * Fp16.Table[IQ1Grid.HalfScale(sc)]);
-                acc1 = Fma.MultiplyAdd(d, Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(sum1, ones)), acc1);
-                acc2 = Fma.MultiplyAdd(d, Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(sum2, ones)), acc2);
+                Vector256<sbyte> g1 = Vector256.Create(grid[j[0]], grid[j[1]], grid[j[2]], grid[j[3]]).AsSByte();
+                Vector256<sbyte> g2 = Vector256.Create(grid[j[4]], grid[j[5]], grid[j[6]], grid[j[7]]).AsSByte();
+                Vector256<byte> ls1 = Avx2.Shuffle(scales, pick), ls2 = Avx2.Shuffle(scales, pick + eight);
+                // −1 or +1 in every byte of a group
+                Vector256<sbyte> sign1 = Avx2.CompareEqual(Vector256.Create((short)qh[ib]) & signBit, signBit).AsSByte() | ones8;
+                Vector256<sbyte> sign2 = Avx2.CompareEqual(Vector256.Create((short)qh[ib + 1]) & signBit, signBit).AsSByte() | ones8;
+                Vector256<sbyte> q1 = Load32(q8), q2 = Load32(q8 + 32);
+                sum1 += Avx2.MultiplyAddAdjacent(ls1, Avx2.Sign(q1, g1)) + Avx2.MultiplyAddAdjacent(ls2, Avx2.Sign(q2, g2));
+                sum2 += Avx2.MultiplyAddAdjacent(ls1, Avx2.Sign(q1, sign1)) + Avx2.MultiplyAddAdjacent(ls2, Avx2.Sign(q2, sign2));
             }
+            var d = Vector256.Create(y->D * half[IQ1Grid.HalfScale(sc)]);
+            acc1 = Fma.MultiplyAdd(d, Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(sum1, ones)), acc1);
+            acc2 = Fma.MultiplyAdd(d, Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(sum2, ones)), acc2);
         }
         return Hsum(acc1) + IQ1Grid.Delta * Hsum(acc2);
     }
