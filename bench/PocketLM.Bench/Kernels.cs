@@ -90,6 +90,13 @@ internal static unsafe class Kernels
         ushort h = BitConverter.HalfToUInt16Bits((Half)0.01f);
         for (long b = 0; b < bytes; b += bb)
             foreach (int o in halves) *(ushort*)(w + b + o) = h;
+        if (type == GgmlType.IQ1_M) // its half scale is spread over the top nibbles of the four uint16 scale words at 48
+            for (long b = 0; b < bytes; b += bb)
+                for (int k = 0; k < 4; k++)
+                {
+                    ushort* sc = (ushort*)(w + b + 48) + k;
+                    *sc = (ushort)((*sc & 0x0FFF) | ((h >> (4 * k)) & 0xF) << 12);
+                }
         // Random F32/BF16 bit patterns include NaNs, infinities and denormals, which can slow float arithmetic: use
         // ordinary small values (the speed of a dot product does not depend on them otherwise).
         if (type == GgmlType.F32)
