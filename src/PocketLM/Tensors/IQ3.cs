@@ -92,15 +92,13 @@ internal static unsafe partial class VecDotScalar
 
 internal static unsafe partial class VecDotAvx2
 {
-    /// <summary>The lanes of <see cref="VecDotScalar.IQ3XXS"/>: vpmaddubsw of the gathered grid magnitudes with the
-    /// sign-flipped activations (pair sums ≤ 2·62·127, no saturation; Q8_K never holds −128, so flipping is exact),
-    /// vpmaddwd by 2s+1.</summary>
     /// <summary>The lanes of <see cref="VecDotScalar.IQ3XXS"/>: vpmaddubsw of the eight grid entries with the
     /// sign-flipped activations (pair sums ≤ 2·62·127, no saturation; Q8_K never holds −128, so the flip is exact), then
     /// vpmaddwd by 2s+1. The sign bytes and scales of all eight sub-blocks are decoded once per super-block, in SIMD
-    /// (<see cref="IQ3XXSSigns"/>), and picked per sub-block with vpermd: measured (bench micro, one thread) faster than
-    /// decoding them one sub-block at a time in scalar code (ratio to ggml ~1.0–1.15 vs ~0.75), while gathering the
-    /// grid entries with vpgatherdd was slower than eight loads on this Zen 3 (as ggml also notes for its kernels).</summary>
+    /// (<see cref="IQ3XXSSigns"/>), and picked per sub-block with vpermd. Measured (bench micro, one thread, Zen 3, a
+    /// noisy shared VM, ratios to ggml's kernel in the same run): ~1.15–1.2×, against ~0.75× when decoding the signs one
+    /// sub-block at a time in scalar code; gathering the grid entries with vpgatherdd (~0.7×), pairing them into 64-bit
+    /// inserts (~0.95–1.0×), lane-local vpshufb picks instead of vpermd and two sub-blocks a step were no better.</summary>
     public static float IQ3XXS(byte* vx, byte* vy, int n)
     {
         var x = (IQ3XXSBlock*)vx; var y = (Q8KBlock*)vy;
@@ -132,7 +130,9 @@ internal static unsafe partial class VecDotAvx2
 
     /// <summary>The lanes of <see cref="VecDotScalar.IQ3S"/> (pair sums ≤ 2·15·127). The 9-bit grid indices of the
     /// super-block are built in SIMD (the Qh bit moved to bit 8 by a 16-bit multiply) and stored, then read back one by
-    /// one for the table loads: faster than assembling each index in scalar code.</summary>
+    /// one for the table loads (as ggml does): measured faster than assembling each index in scalar code. Level with
+    /// ggml's kernel (0.85–1.1× over runs; variants that read index pairs or spread Qh with vpshufb moved within that
+    /// noise).</summary>
     public static float IQ3S(byte* vx, byte* vy, int n)
     {
         var x = (IQ3SBlock*)vx; var y = (Q8KBlock*)vy;
