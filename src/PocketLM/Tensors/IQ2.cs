@@ -623,6 +623,10 @@ internal static unsafe partial class VecDotScalar
 
 internal static unsafe partial class VecDotAvx2
 {
+    // The grid points are gathered with four scalar loads each (as ggml's _mm256_set_epi64x); vpgatherqq and
+    // vpbroadcastq + vpblendd measured slower or no faster. Integer lanes are ggml's: vpmaddubsw of the grid magnitudes
+    // with the signed activations (pairs ≤ 2·43·128, no saturation), vpmaddwd with the 16-bit scale 2s + 1.
+
     public static float IQ2XXS(byte* vx, byte* vy, int n)
     {
         var x = (IQ2XXSBlock*)vx; var y = (Q8KBlock*)vy;
@@ -630,59 +634,105 @@ internal static unsafe partial class VecDotAvx2
         Vector256<float> acc = Vector256<float>.Zero;
         for (IQ2XXSBlock* end = x + n / QK.K; x < end; x++, y++)
         {
-            uint* q2 = (uint*)x->Qs;
+            byte* q2 = (byte*)x->Qs;
             sbyte* q8 = y->Qs;
-            Vector256<int> sumi1 = Vector256<int>.Zero, sumi2 = Vector256<int>.Zero;
-            for (int ib = 0; ib < 8; ib += 2, q2 += 4, q8 += 64)
-            {
-                sumi1 += IQ2XXSGroup(q2[0], q2[1], q8, grid, signs);
-                sumi2 += IQ2XXSGroup(q2[2], q2[3], q8 + 32, grid, signs);
-            }
+            // sub-block k's scale is the top nibble of dword 2k + 1; both 16-bit halves of a dword set to 2s + 1, then
+            // one vpermd per sub-block broadcasts it
+            Vector256<int> s1 = IQ2XXSScales(q2), s2 = IQ2XXSScales(q2 + 32);
+            Vector256<int> sumi1 = IQ2XXSGroup(q2, q8, grid, signs, Avx2.PermuteVar8x32(s1, Vector256.Create(1)))
+                                 + IQ2XXSGroup(q2 + 16, q8 + 64, grid, signs, Avx2.PermuteVar8x32(s1, Vector256.Create(5)))
+                                 + IQ2XXSGroup(q2 + 32, q8 + 128, grid, signs, Avx2.PermuteVar8x32(s2, Vector256.Create(1)))
+                                 + IQ2XXSGroup(q2 + 48, q8 + 192, grid, signs, Avx2.PermuteVar8x32(s2, Vector256.Create(5)));
+            Vector256<int> sumi2 = IQ2XXSGroup(q2 + 8, q8 + 32, grid, signs, Avx2.PermuteVar8x32(s1, Vector256.Create(3)))
+                                 + IQ2XXSGroup(q2 + 24, q8 + 96, grid, signs, Avx2.PermuteVar8x32(s1, Vector256.Create(7)))
+                                 + IQ2XXSGroup(q2 + 40, q8 + 160, grid, signs, Avx2.PermuteVar8x32(s2, Vector256.Create(3)))
+                                 + IQ2XXSGroup(q2 + 56, q8 + 224, grid, signs, Avx2.PermuteVar8x32(s2, Vector256.Create(7)));
             acc = Fma.MultiplyAdd(Vector256.Create(Fp16.Table[x->D] * y->D), Avx.ConvertToVector256Single(sumi1 + sumi2), acc);
         }
         return 0.125f * Hsum(acc);
     }
 
-    /// <summary>One IQ2_XXS sub-block (four 8-bit grid indices in <paramref name="idx"/>, four 7-bit sign groups and the
-    /// scale in <paramref name="sg"/>) against 32 activations.</summary>
+    /// <summary>The scales of four IQ2_XXS sub-blocks (32 bytes of Qs): dword 2k + 1 holds 2s + 1 in both 16-bit halves.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> IQ2XXSGroup(uint idx, uint sg, sbyte* q8, ulong* grid, ulong* signs)
+    private static Vector256<int> IQ2XXSScales(byte* q2)
     {
-        Vector256<byte> g = Vector256.Create(grid[idx & 0xFF], grid[(idx >> 8) & 0xFF], grid[(idx >> 16) & 0xFF], grid[idx >> 24]).AsByte();
+        Vector256<int> t = Avx2.ShiftRightLogical(Avx.LoadVector256((int*)q2), 28);
+        Vector256<int> u = t + Avx2.ShiftLeftLogical(t, 16);
+        return u + u + Vector256.Create(0x10001);
+    }
+
+    /// <summary>One IQ2_XXS sub-block (four grid index bytes, then a dword of four 7-bit sign groups) against 32
+    /// activations; the signs come from the ±1 table through vpsignb.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> IQ2XXSGroup(byte* q2, sbyte* q8, ulong* grid, ulong* signs, Vector256<int> scale)
+    {
+        uint sg = *(uint*)(q2 + 4);
+        Vector256<byte> g = Vector256.Create(grid[q2[0]], grid[q2[1]], grid[q2[2]], grid[q2[3]]).AsByte();
         Vector256<sbyte> s = Vector256.Create(signs[sg & 127], signs[(sg >> 7) & 127], signs[(sg >> 14) & 127], signs[(sg >> 21) & 127]).AsSByte();
-        Vector256<short> dot = Avx2.MultiplyAddAdjacent(g, Avx2.Sign(Load32(q8), s));
-        return Avx2.MultiplyAddAdjacent(dot, Vector256.Create((short)(2 * (sg >> 28) + 1)));
+        return Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(g, Avx2.Sign(Load32(q8), s)), scale.AsInt16());
     }
 
     /// <summary>The sixteen 4-bit scales of an IQ2_XS/IQ2_S super-block as 16-bit 2s + 1: the low nibbles (first 16
     /// weights of each sub-block) in the low 128 bits, the high nibbles in the high 128 bits, so one in-lane shuffle per
-    /// sub-block puts each half's scale under its products.</summary>
+    /// sub-block (<see cref="IQ2ScalePick"/>) puts each half's scale under its products.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<short> IQ2Scales(byte* scales)
+    private static Vector256<byte> IQ2Scales(byte* scales)
     {
         Vector128<ulong> raw = Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(scales));
         Vector128<byte> nibbles = Sse2.UnpackLow(raw, Sse2.ShiftRightLogical(raw, 4)).AsByte() & Vector128.Create((byte)0xF);
-        return Avx2.ConvertToVector256Int16(nibbles + nibbles + Vector128<byte>.One);
+        return Avx2.ConvertToVector256Int16(nibbles + nibbles + Vector128<byte>.One).AsByte();
     }
+
+    /// <summary>vpshufb patterns selecting 16-bit element k of each 128-bit half, k = 0..7 (32 bytes each).</summary>
+    private static ReadOnlySpan<byte> IQ2ScalePicks =>
+    [
+        0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1,
+        2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3,
+        4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5,
+        6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7,
+        8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9,
+        10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11,
+        12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13,
+        14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15,
+    ];
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<short> IQ2ScalePick(Vector256<byte> scales, byte* picks, int k) =>
+        Avx2.Shuffle(scales, Avx.LoadVector256(picks + 32 * k)).AsInt16();
 
     public static float IQ2XS(byte* vx, byte* vy, int n)
     {
         var x = (IQ2XSBlock*)vx; var y = (Q8KBlock*)vy;
-        ulong* grid = IQ2Grids.Pointer(IQ2Grids.XS), signs = IQ2Grids.Pointer(IQ2Grids.Signs);
+        ulong* grid = IQ2Grids.Pointer(IQ2Grids.XS);
+        byte* picks = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(IQ2ScalePicks));
+        ushort* index = stackalloc ushort[16];
         Vector256<float> acc = Vector256<float>.Zero;
+        // bit 7 set for a nibble of odd parity: folding the 7 sign bits s to (s ^ s >> 4) & 15 keeps the parity, which is
+        // the 8th sign bit
+        Vector256<byte> parity = Vector256.Create((byte)0, 0x80, 0x80, 0, 0x80, 0, 0, 0x80, 0x80, 0, 0, 0x80, 0, 0x80, 0x80, 0,
+                                                  0, 0x80, 0x80, 0, 0x80, 0, 0, 0x80, 0x80, 0, 0, 0x80, 0, 0x80, 0x80, 0);
+        // sign byte of group j (16-bit element j of a 128-bit half) to bytes 8j..8j+7 for groups 0–3 (A) or 4–7 (B)
+        Vector256<byte> spreadA = Vector256.Create((byte)0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 2, 4, 4, 4, 4, 4, 4, 4, 4, 6, 6, 6, 6, 6, 6, 6, 6);
+        Vector256<byte> spreadB = spreadA + Vector256.Create((byte)8);
+        Vector256<byte> bits = Vector256.Create(0x8040201008040201UL).AsByte();
         for (IQ2XSBlock* end = x + n / QK.K; x < end; x++, y++)
         {
-            Vector256<short> scales = IQ2Scales(x->Scales);
-            Vector256<byte> pick = Vector256.Create((short)0x0100).AsByte();
+            Vector256<byte> scales = IQ2Scales(x->Scales);
             ushort* q2 = x->Qs;
             sbyte* q8 = y->Qs;
             Vector256<int> sumi1 = Vector256<int>.Zero, sumi2 = Vector256<int>.Zero;
-            for (int ib = 0; ib < 8; ib += 2, q2 += 8, q8 += 64)
+            for (int ib = 0; ib < 8; ib += 4, q2 += 16, q8 += 128)
             {
-                sumi1 += IQ2XSGroup(q2, q8, grid, signs, Avx2.Shuffle(scales.AsByte(), pick).AsInt16());
-                pick += Vector256.Create((byte)2);
-                sumi2 += IQ2XSGroup(q2 + 4, q8 + 32, grid, signs, Avx2.Shuffle(scales.AsByte(), pick).AsInt16());
-                pick += Vector256.Create((byte)2);
+                // 16 groups: 9-bit indices through a stack buffer (one vpand instead of sixteen), full sign bytes in vectors
+                Vector256<ushort> q = Avx.LoadVector256(q2);
+                Avx.Store(index, q & Vector256.Create((ushort)511));
+                Vector256<ushort> seven = Avx2.ShiftRightLogical(q, 9);
+                Vector256<byte> full = (seven | Avx2.Shuffle(parity, (seven ^ Avx2.ShiftRightLogical(q, 13)).AsByte()).AsUInt16()).AsByte();
+                Vector256<byte> lo = Avx2.Permute2x128(full, full, 0x00), hi = Avx2.Permute2x128(full, full, 0x11);
+                sumi1 += IQ2XSGroup(index, lo, spreadA, bits, q8, grid, IQ2ScalePick(scales, picks, ib));
+                sumi2 += IQ2XSGroup(index + 4, lo, spreadB, bits, q8 + 32, grid, IQ2ScalePick(scales, picks, ib + 1));
+                sumi1 += IQ2XSGroup(index + 8, hi, spreadA, bits, q8 + 64, grid, IQ2ScalePick(scales, picks, ib + 2));
+                sumi2 += IQ2XSGroup(index + 12, hi, spreadB, bits, q8 + 96, grid, IQ2ScalePick(scales, picks, ib + 3));
             }
             acc = Fma.MultiplyAdd(Vector256.Create(Fp16.Table[x->D] * y->D), Avx.ConvertToVector256Single(sumi1 + sumi2), acc);
         }
@@ -690,53 +740,62 @@ internal static unsafe partial class VecDotAvx2
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> IQ2XSGroup(ushort* q2, sbyte* q8, ulong* grid, ulong* signs, Vector256<short> scale)
+    private static Vector256<int> IQ2XSGroup(ushort* index, Vector256<byte> full, Vector256<byte> spread, Vector256<byte> bits,
+        sbyte* q8, ulong* grid, Vector256<short> scale)
     {
-        uint a = q2[0], b = q2[1], c = q2[2], e = q2[3];
-        Vector256<byte> g = Vector256.Create(grid[a & 511], grid[b & 511], grid[c & 511], grid[e & 511]).AsByte();
-        Vector256<sbyte> s = Vector256.Create(signs[a >> 9], signs[b >> 9], signs[c >> 9], signs[e >> 9]).AsSByte();
-        return Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(g, Avx2.Sign(Load32(q8), s)), scale);
+        Vector256<byte> g = Vector256.Create(grid[index[0]], grid[index[1]], grid[index[2]], grid[index[3]]).AsByte();
+        Vector256<sbyte> neg = Avx2.CompareEqual(Avx2.Shuffle(full, spread) & bits, bits).AsSByte();
+        Vector256<sbyte> q = Load32(q8);
+        return Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(g, (q ^ neg) - neg), scale);
     }
 
     public static float IQ2S(byte* vx, byte* vy, int n)
     {
         var x = (IQ2SBlock*)vx; var y = (Q8KBlock*)vy;
         ulong* grid = IQ2Grids.Pointer(IQ2Grids.S);
+        byte* picks = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(IQ2ScalePicks));
+        ushort* index = stackalloc ushort[32];
         Vector256<float> acc = Vector256<float>.Zero;
-        // byte j of the broadcast sign word to bytes 8j..8j+7, then one bit each
         Vector256<byte> spread = Vector256.Create((byte)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
         Vector256<byte> bits = Vector256.Create(0x8040201008040201UL).AsByte();
+        // index k (16-bit) takes Qh byte k/4 (of four broadcast), whose 2 bits for group k%4 a multiply moves to bits 8–9
+        Vector256<byte> qhPick = Vector256.Create((byte)0, 0x80, 0, 0x80, 0, 0x80, 0, 0x80, 1, 0x80, 1, 0x80, 1, 0x80, 1, 0x80,
+                                                  2, 0x80, 2, 0x80, 2, 0x80, 2, 0x80, 3, 0x80, 3, 0x80, 3, 0x80, 3, 0x80);
+        Vector256<ushort> qhShift = Vector256.Create((ushort)(1 << 8), 1 << 6, 1 << 4, 1 << 2, 1 << 8, 1 << 6, 1 << 4, 1 << 2,
+                                                     1 << 8, 1 << 6, 1 << 4, 1 << 2, 1 << 8, 1 << 6, 1 << 4, 1 << 2);
         for (IQ2SBlock* end = x + n / QK.K; x < end; x++, y++)
         {
-            Vector256<short> scales = IQ2Scales(x->Scales);
-            Vector256<byte> pick = Vector256.Create((short)0x0100).AsByte();
+            Vector256<byte> scales = IQ2Scales(x->Scales);
             byte* qs = x->Qs;
             uint* sg = (uint*)(qs + QK.K / 8);
-            byte* qh = x->Qh;
+            // the 32 10-bit grid indices through a stack buffer
+            Vector256<ushort> m = Vector256.Create((ushort)0x300);
+            Avx.Store(index, Avx2.ConvertToVector256Int16(qs).AsUInt16()
+                | (Avx2.MultiplyLow(Avx2.Shuffle(Vector256.Create(*(uint*)x->Qh).AsByte(), qhPick).AsUInt16(), qhShift) & m));
+            Avx.Store(index + 16, Avx2.ConvertToVector256Int16(qs + 16).AsUInt16()
+                | (Avx2.MultiplyLow(Avx2.Shuffle(Vector256.Create(*(uint*)(x->Qh + 4)).AsByte(), qhPick).AsUInt16(), qhShift) & m));
             sbyte* q8 = y->Qs;
             Vector256<int> sumi1 = Vector256<int>.Zero, sumi2 = Vector256<int>.Zero;
-            for (int ib = 0; ib < 8; ib += 2, qs += 8, q8 += 64)
+            for (int ib = 0; ib < 8; ib += 2, q8 += 64)
             {
-                sumi1 += IQ2SGroup(qs, qh[ib], sg[ib], q8, grid, spread, bits, Avx2.Shuffle(scales.AsByte(), pick).AsInt16());
-                pick += Vector256.Create((byte)2);
-                sumi2 += IQ2SGroup(qs + 4, qh[ib + 1], sg[ib + 1], q8 + 32, grid, spread, bits, Avx2.Shuffle(scales.AsByte(), pick).AsInt16());
-                pick += Vector256.Create((byte)2);
+                sumi1 += IQ2SGroup(index + 4 * ib, sg[ib], q8, grid, spread, bits, IQ2ScalePick(scales, picks, ib));
+                sumi2 += IQ2SGroup(index + 4 * ib + 4, sg[ib + 1], q8 + 32, grid, spread, bits, IQ2ScalePick(scales, picks, ib + 1));
             }
             acc = Fma.MultiplyAdd(Vector256.Create(Fp16.Table[x->D] * y->D), Avx.ConvertToVector256Single(sumi1 + sumi2), acc);
         }
         return 0.125f * Hsum(acc);
     }
 
+    /// <summary>One IQ2_S sub-block: four grid points, and the four sign bytes spread to one bit per byte, the activation
+    /// negated (two's complement, as ggml's xor/sub) where the bit is set.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> IQ2SGroup(byte* qs, uint qh, uint signWord, sbyte* q8, ulong* grid,
+    private static Vector256<int> IQ2SGroup(ushort* index, uint signWord, sbyte* q8, ulong* grid,
         Vector256<byte> spread, Vector256<byte> bits, Vector256<short> scale)
     {
-        Vector256<byte> g = Vector256.Create(grid[qs[0] | ((qh << 8) & 0x300)], grid[qs[1] | ((qh << 6) & 0x300)],
-                                             grid[qs[2] | ((qh << 4) & 0x300)], grid[qs[3] | ((qh << 2) & 0x300)]).AsByte();
-        Vector256<byte> neg = Avx2.CompareEqual(Avx2.Shuffle(Vector256.Create(signWord).AsByte(), spread) & bits, bits);
+        Vector256<byte> g = Vector256.Create(grid[index[0]], grid[index[1]], grid[index[2]], grid[index[3]]).AsByte();
+        Vector256<sbyte> neg = Avx2.CompareEqual(Avx2.Shuffle(Vector256.Create(signWord).AsByte(), spread) & bits, bits).AsSByte();
         Vector256<sbyte> q = Load32(q8);
-        Vector256<sbyte> qsigned = (q ^ neg.AsSByte()) - neg.AsSByte();
-        return Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(g, qsigned), scale);
+        return Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(g, (q ^ neg) - neg), scale);
     }
 }
 
