@@ -476,44 +476,6 @@ internal static unsafe class IQ2Grids
         0x2b2b2b2b082b082b, 0x2b2b2b2b082b2b08, 0x2b2b2b2b2b082b08, 0x2b2b2b2b2b2b2b2b
     ];
 
-    /// <summary>Each 7-bit sign group as eight ±1 bytes, the 8th from the parity (ggml's keven_signs_q2xs, for vpsignb).</summary>
-    internal static ReadOnlySpan<ulong> Signs =>
-    [
-        0x0101010101010101, 0xff010101010101ff, 0xff0101010101ff01, 0x010101010101ffff,
-        0xff01010101ff0101, 0x0101010101ff01ff, 0x0101010101ffff01, 0xff01010101ffffff,
-        0xff010101ff010101, 0x01010101ff0101ff, 0x01010101ff01ff01, 0xff010101ff01ffff,
-        0x01010101ffff0101, 0xff010101ffff01ff, 0xff010101ffffff01, 0x01010101ffffffff,
-        0xff0101ff01010101, 0x010101ff010101ff, 0x010101ff0101ff01, 0xff0101ff0101ffff,
-        0x010101ff01ff0101, 0xff0101ff01ff01ff, 0xff0101ff01ffff01, 0x010101ff01ffffff,
-        0x010101ffff010101, 0xff0101ffff0101ff, 0xff0101ffff01ff01, 0x010101ffff01ffff,
-        0xff0101ffffff0101, 0x010101ffffff01ff, 0x010101ffffffff01, 0xff0101ffffffffff,
-        0xff01ff0101010101, 0x0101ff01010101ff, 0x0101ff010101ff01, 0xff01ff010101ffff,
-        0x0101ff0101ff0101, 0xff01ff0101ff01ff, 0xff01ff0101ffff01, 0x0101ff0101ffffff,
-        0x0101ff01ff010101, 0xff01ff01ff0101ff, 0xff01ff01ff01ff01, 0x0101ff01ff01ffff,
-        0xff01ff01ffff0101, 0x0101ff01ffff01ff, 0x0101ff01ffffff01, 0xff01ff01ffffffff,
-        0x0101ffff01010101, 0xff01ffff010101ff, 0xff01ffff0101ff01, 0x0101ffff0101ffff,
-        0xff01ffff01ff0101, 0x0101ffff01ff01ff, 0x0101ffff01ffff01, 0xff01ffff01ffffff,
-        0xff01ffffff010101, 0x0101ffffff0101ff, 0x0101ffffff01ff01, 0xff01ffffff01ffff,
-        0x0101ffffffff0101, 0xff01ffffffff01ff, 0xff01ffffffffff01, 0x0101ffffffffffff,
-        0xffff010101010101, 0x01ff0101010101ff, 0x01ff01010101ff01, 0xffff01010101ffff,
-        0x01ff010101ff0101, 0xffff010101ff01ff, 0xffff010101ffff01, 0x01ff010101ffffff,
-        0x01ff0101ff010101, 0xffff0101ff0101ff, 0xffff0101ff01ff01, 0x01ff0101ff01ffff,
-        0xffff0101ffff0101, 0x01ff0101ffff01ff, 0x01ff0101ffffff01, 0xffff0101ffffffff,
-        0x01ff01ff01010101, 0xffff01ff010101ff, 0xffff01ff0101ff01, 0x01ff01ff0101ffff,
-        0xffff01ff01ff0101, 0x01ff01ff01ff01ff, 0x01ff01ff01ffff01, 0xffff01ff01ffffff,
-        0xffff01ffff010101, 0x01ff01ffff0101ff, 0x01ff01ffff01ff01, 0xffff01ffff01ffff,
-        0x01ff01ffffff0101, 0xffff01ffffff01ff, 0xffff01ffffffff01, 0x01ff01ffffffffff,
-        0x01ffff0101010101, 0xffffff01010101ff, 0xffffff010101ff01, 0x01ffff010101ffff,
-        0xffffff0101ff0101, 0x01ffff0101ff01ff, 0x01ffff0101ffff01, 0xffffff0101ffffff,
-        0xffffff01ff010101, 0x01ffff01ff0101ff, 0x01ffff01ff01ff01, 0xffffff01ff01ffff,
-        0x01ffff01ffff0101, 0xffffff01ffff01ff, 0xffffff01ffffff01, 0x01ffff01ffffffff,
-        0xffffffff01010101, 0x01ffffff010101ff, 0x01ffffff0101ff01, 0xffffffff0101ffff,
-        0x01ffffff01ff0101, 0xffffffff01ff01ff, 0xffffffff01ffff01, 0x01ffffff01ffffff,
-        0x01ffffffff010101, 0xffffffffff0101ff, 0xffffffffff01ff01, 0x01ffffffff01ffff,
-        0xffffffffffff0101, 0x01ffffffffff01ff, 0x01ffffffffffff01, 0xffffffffffffffff
-    ];
-
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static ulong* Pointer(ReadOnlySpan<ulong> table) => (ulong*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(table)); // RVA data never moves
 }
@@ -624,14 +586,19 @@ internal static unsafe partial class VecDotScalar
 internal static unsafe partial class VecDotAvx2
 {
     // The grid points are gathered with four scalar loads each (as ggml's _mm256_set_epi64x); vpgatherqq and
-    // vpbroadcastq + vpblendd measured slower or no faster. Integer lanes are ggml's: vpmaddubsw of the grid magnitudes
-    // with the signed activations (pairs ≤ 2·43·128, no saturation), vpmaddwd with the 16-bit scale 2s + 1.
+    // vpbroadcastq + vpblendd measured slower or no faster. Signs are spread from their bits in vectors (ggml's IQ2_XXS
+    // looks them up in a table; computing them measured faster here). Integer lanes are ggml's: vpmaddubsw of the grid
+    // magnitudes with the signed activations (pairs ≤ 2·43·128, no saturation), vpmaddwd with the 16-bit scale 2s + 1.
 
     public static float IQ2XXS(byte* vx, byte* vy, int n)
     {
         var x = (IQ2XXSBlock*)vx; var y = (Q8KBlock*)vy;
-        ulong* grid = IQ2Grids.Pointer(IQ2Grids.XXS), signs = IQ2Grids.Pointer(IQ2Grids.Signs);
+        ulong* grid = IQ2Grids.Pointer(IQ2Grids.XXS);
         Vector256<float> acc = Vector256<float>.Zero;
+        // sign group l of a sub-block to the low byte of qword l, then to bytes 8l..8l+7, one bit each
+        Vector256<ulong> shifts = Vector256.Create(0UL, 7, 14, 21);
+        Vector256<byte> spread = Vector256.Create((byte)0, 0, 0, 0, 0, 0, 0, 0, 8, 8, 8, 8, 8, 8, 8, 8, 0, 0, 0, 0, 0, 0, 0, 0, 8, 8, 8, 8, 8, 8, 8, 8);
+        Vector256<byte> bits = Vector256.Create(0x8040201008040201UL).AsByte();
         for (IQ2XXSBlock* end = x + n / QK.K; x < end; x++, y++)
         {
             byte* q2 = (byte*)x->Qs;
@@ -639,14 +606,14 @@ internal static unsafe partial class VecDotAvx2
             // sub-block k's scale is the top nibble of dword 2k + 1; both 16-bit halves of a dword set to 2s + 1, then
             // one vpermd per sub-block broadcasts it
             Vector256<int> s1 = IQ2XXSScales(q2), s2 = IQ2XXSScales(q2 + 32);
-            Vector256<int> sumi1 = IQ2XXSGroup(q2, q8, grid, signs, Avx2.PermuteVar8x32(s1, Vector256.Create(1)))
-                                 + IQ2XXSGroup(q2 + 16, q8 + 64, grid, signs, Avx2.PermuteVar8x32(s1, Vector256.Create(5)))
-                                 + IQ2XXSGroup(q2 + 32, q8 + 128, grid, signs, Avx2.PermuteVar8x32(s2, Vector256.Create(1)))
-                                 + IQ2XXSGroup(q2 + 48, q8 + 192, grid, signs, Avx2.PermuteVar8x32(s2, Vector256.Create(5)));
-            Vector256<int> sumi2 = IQ2XXSGroup(q2 + 8, q8 + 32, grid, signs, Avx2.PermuteVar8x32(s1, Vector256.Create(3)))
-                                 + IQ2XXSGroup(q2 + 24, q8 + 96, grid, signs, Avx2.PermuteVar8x32(s1, Vector256.Create(7)))
-                                 + IQ2XXSGroup(q2 + 40, q8 + 160, grid, signs, Avx2.PermuteVar8x32(s2, Vector256.Create(3)))
-                                 + IQ2XXSGroup(q2 + 56, q8 + 224, grid, signs, Avx2.PermuteVar8x32(s2, Vector256.Create(7)));
+            Vector256<int> sumi1 = IQ2XXSGroup(q2, q8, grid, shifts, spread, bits, Avx2.PermuteVar8x32(s1, Vector256.Create(1)))
+                                 + IQ2XXSGroup(q2 + 16, q8 + 64, grid, shifts, spread, bits, Avx2.PermuteVar8x32(s1, Vector256.Create(5)))
+                                 + IQ2XXSGroup(q2 + 32, q8 + 128, grid, shifts, spread, bits, Avx2.PermuteVar8x32(s2, Vector256.Create(1)))
+                                 + IQ2XXSGroup(q2 + 48, q8 + 192, grid, shifts, spread, bits, Avx2.PermuteVar8x32(s2, Vector256.Create(5)));
+            Vector256<int> sumi2 = IQ2XXSGroup(q2 + 8, q8 + 32, grid, shifts, spread, bits, Avx2.PermuteVar8x32(s1, Vector256.Create(3)))
+                                 + IQ2XXSGroup(q2 + 24, q8 + 96, grid, shifts, spread, bits, Avx2.PermuteVar8x32(s1, Vector256.Create(7)))
+                                 + IQ2XXSGroup(q2 + 40, q8 + 160, grid, shifts, spread, bits, Avx2.PermuteVar8x32(s2, Vector256.Create(3)))
+                                 + IQ2XXSGroup(q2 + 56, q8 + 224, grid, shifts, spread, bits, Avx2.PermuteVar8x32(s2, Vector256.Create(7)));
             acc = Fma.MultiplyAdd(Vector256.Create(Fp16.Table[x->D] * y->D), Avx.ConvertToVector256Single(sumi1 + sumi2), acc);
         }
         return 0.125f * Hsum(acc);
@@ -661,14 +628,18 @@ internal static unsafe partial class VecDotAvx2
         return u + u + Vector256.Create(0x10001);
     }
 
-    /// <summary>One IQ2_XXS sub-block (four grid index bytes, then a dword of four 7-bit sign groups) against 32
-    /// activations; the signs come from the ±1 table through vpsignb.</summary>
+    /// <summary>One IQ2_XXS sub-block (four grid index bytes, then a dword of four 7-bit sign groups and the scale)
+    /// against 32 activations. The 8th sign of each group (even parity) is computed, not looked up: vpsadbw of the seven
+    /// 0/0xFF sign bytes is 255 × their count, whose low bit, moved to bit 63, makes byte 7 negative when the count is
+    /// odd; vpsignb with the signs | 1 then negates those activations.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> IQ2XXSGroup(byte* q2, sbyte* q8, ulong* grid, ulong* signs, Vector256<int> scale)
+    private static Vector256<int> IQ2XXSGroup(byte* q2, sbyte* q8, ulong* grid, Vector256<ulong> shifts, Vector256<byte> spread, Vector256<byte> bits, Vector256<int> scale)
     {
-        uint sg = *(uint*)(q2 + 4);
         Vector256<byte> g = Vector256.Create(grid[q2[0]], grid[q2[1]], grid[q2[2]], grid[q2[3]]).AsByte();
-        Vector256<sbyte> s = Vector256.Create(signs[sg & 127], signs[(sg >> 7) & 127], signs[(sg >> 14) & 127], signs[(sg >> 21) & 127]).AsSByte();
+        Vector256<ulong> v = Avx2.ShiftRightLogicalVariable(Avx2.BroadcastScalarToVector256((uint*)(q2 + 4)).AsUInt64(), shifts) & Vector256.Create(0x7FUL);
+        Vector256<byte> neg = Avx2.CompareEqual(Avx2.Shuffle(v.AsByte(), spread) & bits, bits);
+        Vector256<ulong> odd = Avx2.ShiftLeftLogical(Avx2.SumAbsoluteDifferences(neg, Vector256<byte>.Zero).AsUInt64(), 63);
+        Vector256<sbyte> s = (neg | odd.AsByte() | Vector256<byte>.One).AsSByte();
         return Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(g, Avx2.Sign(Load32(q8), s)), scale.AsInt16());
     }
 
