@@ -73,7 +73,6 @@ internal static class BenchModels
             "Q2_K" => LLamaFtype.MOSTLY_Q2_K,
             "IQ4_NL" => LLamaFtype.MOSTLY_IQ4_NL,
             "IQ4_XS" => LLamaFtype.MOSTLY_IQ4_XS,
-            "IQ3_XXS" => LLamaFtype.MOSTLY_IQ3_XXS,
             "IQ3_S" => LLamaFtype.MOSTLY_IQ3_S,
             "IQ3_M" => LLamaFtype.MOSTLY_IQ3_M,
             _ => throw new ArgumentException($"unknown type {type}"),

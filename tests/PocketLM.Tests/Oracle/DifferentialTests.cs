@@ -63,7 +63,6 @@ public sealed class DifferentialTests(ITestOutputHelper output, DifferentialTest
         GgmlType.Q6_K => LLamaFtype.MOSTLY_Q6_K,
         GgmlType.IQ4_NL => LLamaFtype.MOSTLY_IQ4_NL,
         GgmlType.IQ4_XS => LLamaFtype.MOSTLY_IQ4_XS,
-        GgmlType.IQ3_XXS => LLamaFtype.MOSTLY_IQ3_XXS,
         GgmlType.IQ3_S => LLamaFtype.MOSTLY_IQ3_S,
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "not a quantized type"),
     };

@@ -5,15 +5,17 @@ namespace PocketLM.Tests.Oracle;
 
 /// <summary>
 /// Writes a GGUF whose matrices are quantized by llama.cpp's own quantizer (<c>ggml_quantize_chunk</c>) with an importance
-/// matrix. llama.cpp's whole-model quantizer refuses IQ1_S, IQ1_M and the IQ2 types without an imatrix ("Missing importance
-/// matrix … in a very low-bit quantization"), and the imatrix it takes is a C++ map LLamaSharp cannot pass, so for those
+/// matrix. llama.cpp's whole-model quantizer refuses IQ1_S, IQ1_M, the IQ2 types and IQ3_XXS without an imatrix ("this
+/// quantization requires an imatrix!"), and the imatrix it takes is a C++ map LLamaSharp cannot pass, so for those
 /// types the file is built here: same metadata and tensor order as the source (F32, F16 or BF16 matrices), every 2-D
-/// tensor in <c>type</c> (llama.cpp's <c>pure</c>), the rest copied. Also linked into the bench project.
+/// tensor in <c>type</c> (llama.cpp's <c>pure</c>; IQ4_NL where a row is not whole super-blocks, as llama.cpp falls back),
+/// the rest copied. Also linked into the bench project.
 /// </summary>
 internal static unsafe class ImatrixQuantizer
 {
     /// <summary>Types llama.cpp will only quantize with an importance matrix.</summary>
-    public static bool Needed(GgmlType type) => type is GgmlType.IQ2_XXS or GgmlType.IQ2_XS or GgmlType.IQ2_S or GgmlType.IQ1_S or GgmlType.IQ1_M;
+    public static bool Needed(GgmlType type) => type is GgmlType.IQ2_XXS or GgmlType.IQ2_XS or GgmlType.IQ2_S or GgmlType.IQ3_XXS
+        or GgmlType.IQ1_S or GgmlType.IQ1_M;
 
     public static void Quantize(string source, string destination, GgmlType type)
     {
@@ -30,7 +32,9 @@ internal static unsafe class ImatrixQuantizer
             }
             if (t.Type is not (GgmlType.F32 or GgmlType.F16 or GgmlType.BF16)) throw new InvalidOperationException($"{t.Name}: cannot requantize {t.Type}");
             int perRow = (int)dims[0];
-            long rows = t.ElementCount / perRow, srcRow = GgmlTypeInfo.RowBytes(t.Type, perRow), dstRow = GgmlTypeInfo.RowBytes(type, perRow);
+            // llama.cpp's fallback for rows that are not whole 256-element super-blocks (Qwen2.5-0.5B's 896, SmolLM2's 576)
+            GgmlType to = perRow % GgmlTypeInfo.BlockSize(type) == 0 ? type : GgmlType.IQ4_NL;
+            long rows = t.ElementCount / perRow, srcRow = GgmlTypeInfo.RowBytes(t.Type, perRow), dstRow = GgmlTypeInfo.RowBytes(to, perRow);
             var bytes = new byte[dstRow * rows];
             float[] importance = GgmlNative.Importance(perRow);
             const int Chunk = 64;
@@ -43,9 +47,9 @@ internal static unsafe class ImatrixQuantizer
                 {
                     int n = (int)Math.Min(Chunk, rows - r);
                     for (int i = 0; i < n; i++) Dequantize.Row(t.Type, from + (r + i) * srcRow, f + (long)i * perRow, perRow);
-                    GgmlNative.QuantizeChunk(type, f, dst + r * dstRow, n, perRow, w);
+                    GgmlNative.QuantizeChunk(to, f, dst + r * dstRow, n, perRow, w);
                 }
-            writer.AddTensor(t.Name, type, dims, bytes);
+            writer.AddTensor(t.Name, to, dims, bytes);
         }
         writer.Write(destination);
     }
