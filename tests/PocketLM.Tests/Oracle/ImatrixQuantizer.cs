@@ -38,17 +38,25 @@ internal static unsafe class ImatrixQuantizer
             var bytes = new byte[dstRow * rows];
             float[] importance = GgmlNative.Importance(perRow);
             const int Chunk = 64;
-            var floats = new float[Chunk * perRow];
             byte* from = src.GetTensorPointer(t);
-            fixed (byte* dst = bytes)
-            fixed (float* w = importance)
-            fixed (float* f = floats)
-                for (long r = 0; r < rows; r += Chunk)
+            // the low-bit quantizers search their grids and are slow: chunks of rows in parallel (ggml's are thread-safe)
+            fixed (byte* pinned = bytes)
+            fixed (float* pinnedW = importance)
+            {
+                byte* dst = pinned;
+                float* w = pinnedW;
+                Parallel.For(0, (int)((rows + Chunk - 1) / Chunk), c =>
                 {
+                    long r = (long)c * Chunk;
                     int n = (int)Math.Min(Chunk, rows - r);
-                    for (int i = 0; i < n; i++) Dequantize.Row(t.Type, from + (r + i) * srcRow, f + (long)i * perRow, perRow);
-                    GgmlNative.QuantizeChunk(to, f, dst + r * dstRow, n, perRow, w);
-                }
+                    var floats = new float[n * perRow];
+                    fixed (float* f = floats)
+                    {
+                        for (int i = 0; i < n; i++) Dequantize.Row(t.Type, from + (r + i) * srcRow, f + (long)i * perRow, perRow);
+                        GgmlNative.QuantizeChunk(to, f, dst + r * dstRow, n, perRow, w);
+                    }
+                });
+            }
             writer.AddTensor(t.Name, to, dims, bytes);
         }
         writer.Write(destination);
