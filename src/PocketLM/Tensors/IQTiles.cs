@@ -254,3 +254,72 @@ internal static unsafe partial class VecDotTiles
         y[0] = 0.125f * Hsum(a0); y[yStride] = 0.125f * Hsum(a1); y[2 * yStride] = 0.125f * Hsum(a2); y[3 * yStride] = 0.125f * Hsum(a3);
     }
 }
+
+internal static unsafe partial class VecDotTiles
+{
+    // IQ1_S: the one-row kernel's integers per token (vpsignb by the −1/0/+1 grid, vpmaddubsw by the scale, int16 sums
+    // over the super-block, one vpmaddwd) and its delta from the bsums; its float steps, d = d′·d in that order.
+    public static void IQ1STile14(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride)
+    {
+        int* idx = stackalloc int[32];
+        fixed (ulong* grid = IQ1Grid.Values) IQ1STile14((IQ1SBlock*)w, act, actRow, n / QK.K, y, yStride, grid, idx, Fp16.Table);
+    }
+
+    // tables as arguments, as in the one-row kernel (kept in registers rather than rematerialised)
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void IQ1STile14(IQ1SBlock* x, byte* act, long actRow, int nb, float* y, long yStride, ulong* grid, int* idx, float* half)
+    {
+        long s2 = 2 * actRow, s3 = 3 * actRow;
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        float e0 = 0, e1 = 0, e2 = 0, e3 = 0;
+        var ones = Vector256.Create((short)1);
+        var shifts = Vector256.Create(0u, 3, 6, 9, 0, 3, 6, 9);
+        var one = Vector256.Create((byte)1);
+        var two = Vector256.Create((byte)2);
+        byte* yb = act;
+        for (IQ1SBlock* end = x + nb; x < end; x++, yb += sizeof(Q8KBlock))
+        {
+            VecDotAvx2.IQ1Indices(x->Qs, x->Qh, shifts, idx);
+            Vector128<short> h = Sse2.LoadVector128((short*)x->Qh);
+            Vector128<short> ls = Sse2.ShiftLeftLogical(Sse2.ShiftRightLogical(h, 12) & Vector128.Create((short)7), 1) + Vector128.Create((short)1);
+            Vector128<byte> lsb = Sse2.PackUnsignedSaturate(ls, ls);
+            Vector256<byte> scales = Vector256.Create(lsb, lsb);
+            byte* q8 = (byte*)((Q8KBlock*)yb)->Qs;
+            int* j = idx;
+            Vector256<short> i0 = default, i1 = default, i2 = default, i3 = default;
+            Vector256<byte> pick = Vector256<byte>.Zero;
+            for (int ib = 0; ib < 8; ib += 2, q8 += 64, j += 8, pick += two)
+            {
+                Vector256<sbyte> g1 = Vector256.Create(grid[j[0]], grid[j[1]], grid[j[2]], grid[j[3]]).AsSByte();
+                Vector256<sbyte> g2 = Vector256.Create(grid[j[4]], grid[j[5]], grid[j[6]], grid[j[7]]).AsSByte();
+                Vector256<byte> ls1 = Avx2.Shuffle(scales, pick), ls2 = Avx2.Shuffle(scales, pick + one);
+                i0 += Avx2.MultiplyAddAdjacent(ls1, Avx2.Sign(Avx.LoadVector256((sbyte*)q8), g1)) + Avx2.MultiplyAddAdjacent(ls2, Avx2.Sign(Avx.LoadVector256((sbyte*)(q8 + 32)), g2));
+                i1 += Avx2.MultiplyAddAdjacent(ls1, Avx2.Sign(Avx.LoadVector256((sbyte*)(q8 + actRow)), g1)) + Avx2.MultiplyAddAdjacent(ls2, Avx2.Sign(Avx.LoadVector256((sbyte*)(q8 + actRow + 32)), g2));
+                i2 += Avx2.MultiplyAddAdjacent(ls1, Avx2.Sign(Avx.LoadVector256((sbyte*)(q8 + s2)), g1)) + Avx2.MultiplyAddAdjacent(ls2, Avx2.Sign(Avx.LoadVector256((sbyte*)(q8 + s2 + 32)), g2));
+                i3 += Avx2.MultiplyAddAdjacent(ls1, Avx2.Sign(Avx.LoadVector256((sbyte*)(q8 + s3)), g1)) + Avx2.MultiplyAddAdjacent(ls2, Avx2.Sign(Avx.LoadVector256((sbyte*)(q8 + s3 + 32)), g2));
+            }
+            float dx = half[x->D];
+            Vector128<short> sls = Ssse3.Sign(ls, h | Vector128.Create((short)1));
+            Vector256<short> both = Vector256.Create(Sse2.UnpackLow(sls, sls), Sse2.UnpackHigh(sls, sls));
+            IQ1SStep(dx, yb, i0, both, ones, ref a0, ref e0);
+            IQ1SStep(dx, yb + actRow, i1, both, ones, ref a1, ref e1);
+            IQ1SStep(dx, yb + s2, i2, both, ones, ref a2, ref e2);
+            IQ1SStep(dx, yb + s3, i3, both, ones, ref a3, ref e3);
+        }
+        y[0] = Hsum(a0) + IQ1Grid.Delta * e0;
+        y[yStride] = Hsum(a1) + IQ1Grid.Delta * e1;
+        y[2 * yStride] = Hsum(a2) + IQ1Grid.Delta * e2;
+        y[3 * yStride] = Hsum(a3) + IQ1Grid.Delta * e3;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void IQ1SStep(float dx, byte* yBlock, Vector256<short> sum, Vector256<short> both, Vector256<short> ones,
+        ref Vector256<float> acc, ref float accDelta)
+    {
+        var yk = (Q8KBlock*)yBlock;
+        float d = yk->D * dx;
+        acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(sum, ones)), acc);
+        int sumDelta = Vector256.Sum(Avx2.MultiplyAddAdjacent(Avx.LoadVector256(yk->BSums), both));
+        accDelta = MathF.FusedMultiplyAdd(d, sumDelta, accDelta);
+    }
+}

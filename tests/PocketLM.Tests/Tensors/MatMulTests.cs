@@ -116,6 +116,7 @@ public unsafe class MatMulTests
     [InlineData(GgmlType.IQ2_XXS)]
     [InlineData(GgmlType.IQ2_XS)]
     [InlineData(GgmlType.IQ2_S)]
+    [InlineData(GgmlType.IQ1_S)]
     public void IQGridTilesMatchScalarPath(GgmlType type)
     {
         if (VecDotAvx2.IsSupported)
