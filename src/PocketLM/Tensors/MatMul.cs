@@ -64,6 +64,7 @@ public static unsafe class MatMul
             case GgmlType.IQ2_S: rows = 1; tokens = 4; return &VecDotTiles.IQ2STile14;
             case GgmlType.IQ2_XS: rows = 1; tokens = 4; return &VecDotTiles.IQ2XSTile14;
             case GgmlType.IQ1_S: rows = 1; tokens = 4; return &VecDotTiles.IQ1STile14;
+            case GgmlType.IQ1_M: rows = 1; tokens = 4; return &VecDotTiles.IQ1MTile14;
             default: return null;
         }
     }

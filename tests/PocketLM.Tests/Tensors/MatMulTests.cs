@@ -117,6 +117,7 @@ public unsafe class MatMulTests
     [InlineData(GgmlType.IQ2_XS)]
     [InlineData(GgmlType.IQ2_S)]
     [InlineData(GgmlType.IQ1_S)]
+    [InlineData(GgmlType.IQ1_M)]
     public void IQGridTilesMatchScalarPath(GgmlType type)
     {
         if (VecDotAvx2.IsSupported)
