@@ -210,7 +210,7 @@ internal static unsafe partial class VecDotAvx2
     /// <summary>The 32 grid indices of an IQ1 super-block: the low 8 bits from <paramref name="qs"/>, the high 3 bits from
     /// the sub-block's 16-bit <paramref name="qh"/> word, group l's at bit <paramref name="shifts"/>[l].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void IQ1Indices(byte* qs, ushort* qh, Vector256<uint> shifts, int* idx)
+    internal static void IQ1Indices(byte* qs, ushort* qh, Vector256<uint> shifts, int* idx)
     {
         Vector256<int> h = Avx2.ShiftLeftLogical(Avx2.ConvertToVector256Int32(qh), 8);
         var mask = Vector256.Create(0x700);

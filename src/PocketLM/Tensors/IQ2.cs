@@ -621,7 +621,7 @@ internal static unsafe partial class VecDotAvx2
 
     /// <summary>The scales of four IQ2_XXS sub-blocks (32 bytes of Qs): dword 2k + 1 holds 2s + 1 in both 16-bit halves.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> IQ2XXSScales(byte* q2)
+    internal static Vector256<int> IQ2XXSScales(byte* q2)
     {
         Vector256<int> t = Avx2.ShiftRightLogical(Avx.LoadVector256((int*)q2), 28);
         Vector256<int> u = t + Avx2.ShiftLeftLogical(t, 16);
@@ -647,7 +647,7 @@ internal static unsafe partial class VecDotAvx2
     /// weights of each sub-block) in the low 128 bits, the high nibbles in the high 128 bits, so one in-lane shuffle per
     /// sub-block (<see cref="IQ2ScalePick"/>) puts each half's scale under its products.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<byte> IQ2Scales(byte* scales)
+    internal static Vector256<byte> IQ2Scales(byte* scales)
     {
         Vector128<ulong> raw = Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(scales));
         Vector128<byte> nibbles = Sse2.UnpackLow(raw, Sse2.ShiftRightLogical(raw, 4)).AsByte() & Vector128.Create((byte)0xF);
@@ -655,7 +655,7 @@ internal static unsafe partial class VecDotAvx2
     }
 
     /// <summary>vpshufb patterns selecting 16-bit element k of each 128-bit half, k = 0..7 (32 bytes each).</summary>
-    private static ReadOnlySpan<byte> IQ2ScalePicks =>
+    internal static ReadOnlySpan<byte> IQ2ScalePicks =>
     [
         0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1,
         2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3,
@@ -668,7 +668,7 @@ internal static unsafe partial class VecDotAvx2
     ];
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<short> IQ2ScalePick(Vector256<byte> scales, byte* picks, int k) =>
+    internal static Vector256<short> IQ2ScalePick(Vector256<byte> scales, byte* picks, int k) =>
         Avx2.Shuffle(scales, Avx.LoadVector256(picks + 32 * k)).AsInt16();
 
     public static float IQ2XS(byte* vx, byte* vy, int n)

@@ -170,7 +170,7 @@ internal static unsafe partial class VecDotAvx2
 
     /// <summary>2s per 32-bit lane → 2s+1 in both 16-bit halves (vpmaddwd's multiplier for every pair of that sub-block).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<uint> Scale16(Vector256<uint> twice)
+    internal static Vector256<uint> Scale16(Vector256<uint> twice)
     {
         Vector256<uint> s = twice + Vector256<uint>.One;
         return s | (s << 16);

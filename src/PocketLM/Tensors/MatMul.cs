@@ -58,6 +58,13 @@ public static unsafe class MatMul
             case GgmlType.Q5_K: rows = 1; return &VecDotTiles.Q5KTile12;
             case GgmlType.Q3_K: rows = 1; return &VecDotTiles.Q3KTile12;
             case GgmlType.Q2_K: rows = 1; return &VecDotTiles.Q2KTile12;
+            case GgmlType.IQ3_XXS: rows = 1; tokens = 4; return &VecDotTiles.IQ3XXSTile14;
+            case GgmlType.IQ3_S: rows = 1; tokens = 4; return &VecDotTiles.IQ3STile14;
+            case GgmlType.IQ2_XXS: rows = 1; tokens = 4; return &VecDotTiles.IQ2XXSTile14;
+            case GgmlType.IQ2_S: rows = 1; tokens = 4; return &VecDotTiles.IQ2STile14;
+            case GgmlType.IQ2_XS: rows = 1; tokens = 4; return &VecDotTiles.IQ2XSTile14;
+            case GgmlType.IQ1_S: rows = 1; tokens = 4; return &VecDotTiles.IQ1STile14;
+            case GgmlType.IQ1_M: rows = 1; tokens = 4; return &VecDotTiles.IQ1MTile14;
             default: return null;
         }
     }

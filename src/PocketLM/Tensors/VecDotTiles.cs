@@ -75,7 +75,7 @@ internal unsafe struct Q5_1Format : IQ1Format
 /// tokens), of activation blocks (across rows), and the loop overhead.
 /// </summary>
 [SkipLocalsInit]
-internal static unsafe class VecDotTiles
+internal static unsafe partial class VecDotTiles
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float Hsum(Vector256<float> v)

@@ -108,6 +108,38 @@ public unsafe class MatMulTests
             Assert.True(BitConverter.SingleToInt32Bits(fast[i]) == BitConverter.SingleToInt32Bits(p.Y[i]), $"[{i}]: {fast[i]} vs scalar {p.Y[i]}");
     }
 
+    /// <summary>The one-row × four-token i-quant tiles, for every batch 1–9 (tiles, then the one-row tail) and one or
+    /// three super-blocks per row: every output has the scalar reference's bits.</summary>
+    [Theory]
+    [InlineData(GgmlType.IQ3_XXS)]
+    [InlineData(GgmlType.IQ3_S)]
+    [InlineData(GgmlType.IQ2_XXS)]
+    [InlineData(GgmlType.IQ2_XS)]
+    [InlineData(GgmlType.IQ2_S)]
+    [InlineData(GgmlType.IQ1_S)]
+    [InlineData(GgmlType.IQ1_M)]
+    public void IQGridTilesMatchScalarPath(GgmlType type)
+    {
+        if (VecDotAvx2.IsSupported)
+        {
+            Assert.True(MatMul.Tile(type, true, out int tileRows, out int tokens) != null);
+            Assert.Equal((1, 4), (tileRows, tokens));
+        }
+        foreach (int cols in new[] { 256, 768 })
+            for (int batch = 1; batch <= 9; batch++)
+            {
+                const int rows = 19;
+                using var p = new Problem(type, rows, cols, batch, 31 * batch + cols);
+                using var ctx = new ComputeContext(2, cols, batch);
+                MatMul.Multiply(ctx, p.Matrix, p.X, p.Y, batch);
+                var fast = new Span<float>(p.Y, rows * batch).ToArray();
+                MatMul.MultiplyReference(p.Matrix, p.X, p.Y, batch);
+                for (int i = 0; i < fast.Length; i++)
+                    Assert.True(BitConverter.SingleToInt32Bits(fast[i]) == BitConverter.SingleToInt32Bits(p.Y[i]),
+                        $"{type} cols {cols} batch {batch} [{i}]: {fast[i]} vs scalar {p.Y[i]}");
+            }
+    }
+
     /// <summary>A context built for F16/BF16 weights keeps their activations widened (F16 always, BF16 in batches) and, for
     /// batches, widens each chunk's rows once: every output still has the scalar reference's bits (tails past the last 32
     /// and 8 included), also in a grouped multiply that shares the activation buffers with a quantized matrix.</summary>
