@@ -45,7 +45,7 @@ internal static unsafe class ImatrixQuantizer
             {
                 byte* dst = pinned;
                 float* w = pinnedW;
-                Parallel.For(0, (int)((rows + Chunk - 1) / Chunk), c =>
+                Parallel.For(0, (int)((rows + Chunk - 1) / Chunk), new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, c =>
                 {
                     long r = (long)c * Chunk;
                     int n = (int)Math.Min(Chunk, rows - r);
