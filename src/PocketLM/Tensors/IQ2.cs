@@ -503,83 +503,62 @@ internal static unsafe partial class VecDotScalar
     /// <summary>ggml_vec_dot_iq2_xxs_q8_K's AVX2 lanes: per super-block, lane k sums (2s + 1) × products 4k..4k+3 of
     /// every 32-weight sub-block (integers), then one fused step with d·d′ per super-block; the result is 0.125 × ggml's
     /// horizontal sum.</summary>
-    public static float IQ2XXS(byte* vx, byte* vy, int n)
+    public static float IQ2XXS(byte* vx, byte* vy, int n) => GridLanes(vx, sizeof(IQ2XXSBlock), vy, n, 0.125f, &IQ2XXSLanes);
+
+    private static void IQ2XXSLanes(byte* block, Q8KBlock* y, int* lane)
     {
-        var x = (IQ2XXSBlock*)vx; var y = (Q8KBlock*)vy;
+        var x = (IQ2XXSBlock*)block;
         ReadOnlySpan<ulong> grid = IQ2Grids.XXS;
-        float* acc = stackalloc float[8]; Clear(acc, 8);
-        int* lane = stackalloc int[8];
-        for (int i = 0; i < n / QK.K; i++)
+        for (int ib = 0; ib < 8; ib++)
         {
-            Clear(lane, 8);
-            for (int ib = 0; ib < 8; ib++)
-            {
-                uint* q = (uint*)(x[i].Qs + 4 * ib);
-                uint idx = q[0], sg = q[1];
-                int scale = 2 * (int)(sg >> 28) + 1;
-                for (int l = 0; l < 4; l++)
-                    IQ2Group(grid[(int)(idx >> (8 * l)) & 0xFF], IQSigns.Full((int)(sg >> (7 * l)) & 127), y[i].Qs + 32 * ib + 8 * l, scale, lane + 2 * l);
-            }
-            float d = Fp16.ToSingle(x[i].D) * y[i].D;
-            for (int k = 0; k < 8; k++) acc[k] = MathF.FusedMultiplyAdd(d, lane[k], acc[k]);
+            uint* q = (uint*)(x->Qs + 4 * ib);
+            uint idx = q[0], sg = q[1];
+            int scale = 2 * (int)(sg >> 28) + 1;
+            for (int l = 0; l < 4; l++)
+                IQ2Group(grid[(int)(idx >> (8 * l)) & 0xFF], IQSigns.Full((int)(sg >> (7 * l)) & 127), y->Qs + 32 * ib + 8 * l, scale, lane + 2 * l);
         }
-        return 0.125f * Hsum8(acc);
     }
 
     /// <summary>ggml_vec_dot_iq2_xs_q8_K's AVX2 lanes: as <see cref="IQ2XXS"/>, with the scale of the first 16 weights of
     /// each sub-block in lanes 0–3 and that of the second 16 in lanes 4–7.</summary>
-    public static float IQ2XS(byte* vx, byte* vy, int n)
+    public static float IQ2XS(byte* vx, byte* vy, int n) => GridLanes(vx, sizeof(IQ2XSBlock), vy, n, 0.125f, &IQ2XSLanes);
+
+    private static void IQ2XSLanes(byte* block, Q8KBlock* y, int* lane)
     {
-        var x = (IQ2XSBlock*)vx; var y = (Q8KBlock*)vy;
+        var x = (IQ2XSBlock*)block;
         ReadOnlySpan<ulong> grid = IQ2Grids.XS;
-        float* acc = stackalloc float[8]; Clear(acc, 8);
-        int* lane = stackalloc int[8];
-        for (int i = 0; i < n / QK.K; i++)
+        for (int ib = 0; ib < 8; ib++)
         {
-            Clear(lane, 8);
-            for (int ib = 0; ib < 8; ib++)
+            int sc = x->Scales[ib];
+            for (int l = 0; l < 4; l++)
             {
-                int sc = x[i].Scales[ib];
-                for (int l = 0; l < 4; l++)
-                {
-                    int q = x[i].Qs[4 * ib + l];
-                    int scale = 2 * (l < 2 ? sc & 0xF : sc >> 4) + 1;
-                    IQ2Group(grid[q & 511], IQSigns.Full(q >> 9), y[i].Qs + 32 * ib + 8 * l, scale, lane + 2 * l);
-                }
+                int q = x->Qs[4 * ib + l];
+                int scale = 2 * (l < 2 ? sc & 0xF : sc >> 4) + 1;
+                IQ2Group(grid[q & 511], IQSigns.Full(q >> 9), y->Qs + 32 * ib + 8 * l, scale, lane + 2 * l);
             }
-            float d = Fp16.ToSingle(x[i].D) * y[i].D;
-            for (int k = 0; k < 8; k++) acc[k] = MathF.FusedMultiplyAdd(d, lane[k], acc[k]);
         }
-        return 0.125f * Hsum8(acc);
     }
 
     /// <summary>ggml_vec_dot_iq2_s_q8_K's AVX2 lanes: the same as <see cref="IQ2XS"/> (10-bit grid indices, full sign
     /// bytes).</summary>
-    public static float IQ2S(byte* vx, byte* vy, int n)
+    public static float IQ2S(byte* vx, byte* vy, int n) => GridLanes(vx, sizeof(IQ2SBlock), vy, n, 0.125f, &IQ2SLanes);
+
+    private static void IQ2SLanes(byte* block, Q8KBlock* y, int* lane)
     {
-        var x = (IQ2SBlock*)vx; var y = (Q8KBlock*)vy;
+        var x = (IQ2SBlock*)block;
         ReadOnlySpan<ulong> grid = IQ2Grids.S;
-        float* acc = stackalloc float[8]; Clear(acc, 8);
-        int* lane = stackalloc int[8];
-        for (int i = 0; i < n / QK.K; i++)
+        byte* qs = x->Qs;
+        byte* signs = qs + QK.K / 8;
+        for (int ib = 0; ib < 8; ib++)
         {
-            Clear(lane, 8);
-            byte* qs = x[i].Qs;
-            byte* signs = qs + QK.K / 8;
-            for (int ib = 0; ib < 8; ib++)
+            int sc = x->Scales[ib], qh = x->Qh[ib];
+            for (int l = 0; l < 4; l++)
             {
-                int sc = x[i].Scales[ib], qh = x[i].Qh[ib];
-                for (int l = 0; l < 4; l++)
-                {
-                    int scale = 2 * (l < 2 ? sc & 0xF : sc >> 4) + 1;
-                    int index = qs[4 * ib + l] | ((qh << (8 - 2 * l)) & 0x300);
-                    IQ2Group(grid[index], signs[4 * ib + l], y[i].Qs + 32 * ib + 8 * l, scale, lane + 2 * l);
-                }
+                int scale = 2 * (l < 2 ? sc & 0xF : sc >> 4) + 1;
+                int index = qs[4 * ib + l] | ((qh << (8 - 2 * l)) & 0x300);
+                IQ2Group(grid[index], signs[4 * ib + l], y->Qs + 32 * ib + 8 * l, scale, lane + 2 * l);
             }
-            float d = Fp16.ToSingle(x[i].D) * y[i].D;
-            for (int k = 0; k < 8; k++) acc[k] = MathF.FusedMultiplyAdd(d, lane[k], acc[k]);
         }
-        return 0.125f * Hsum8(acc);
     }
 }
 

@@ -20,60 +20,46 @@ internal static unsafe partial class VecDotScalar
     /// integer dot of grid entry k (elements 4k..4k+3, signed) with its four activations (vpmaddubsw + vpmaddwd), times
     /// that sub-block's 2s+1; the eight sub-blocks add up as integers, then one fused step with d·d′ per lane, and
     /// 0.25 · ggml's horizontal sum at the end (the 0.5·0.5 of the scale, taken out of the loop).</summary>
-    public static float IQ3XXS(byte* vx, byte* vy, int n)
+    public static float IQ3XXS(byte* vx, byte* vy, int n) => GridLanes(vx, sizeof(IQ3XXSBlock), vy, n, 0.25f, &IQ3XXSLanes);
+
+    private static void IQ3XXSLanes(byte* block, Q8KBlock* y, int* lane)
     {
-        var x = (IQ3XXSBlock*)vx; var y = (Q8KBlock*)vy;
+        var x = (IQ3XXSBlock*)block;
         ReadOnlySpan<uint> grid = IQ3Grids.XXS;
-        float* acc = stackalloc float[8]; Clear(acc, 8);
-        int* lane = stackalloc int[8];
-        for (int i = 0; i < n / QK.K; i++)
+        for (int ib = 0; ib < 8; ib++)
         {
-            Clear(lane, 8);
-            for (int ib = 0; ib < 8; ib++)
+            uint aux = Unsafe.ReadUnaligned<uint>(x->Qs + 64 + 4 * ib);
+            int ls = 2 * (int)(aux >> 28) + 1;
+            byte* q3 = x->Qs + 8 * ib;
+            sbyte* q8 = y->Qs + 32 * ib;
+            for (int k = 0; k < 8; k++)
             {
-                uint aux = Unsafe.ReadUnaligned<uint>(x[i].Qs + 64 + 4 * ib);
-                int ls = 2 * (int)(aux >> 28) + 1;
-                byte* q3 = x[i].Qs + 8 * ib;
-                sbyte* q8 = y[i].Qs + 32 * ib;
-                for (int k = 0; k < 8; k++)
-                {
-                    int signs = IQSigns.Full((int)(aux >> 7 * (k >> 1)) & 127) >> 4 * (k & 1);
-                    lane[k] += ls * IQ3Quad(grid[q3[k]], signs, q8 + 4 * k);
-                }
+                int signs = IQSigns.Full((int)(aux >> 7 * (k >> 1)) & 127) >> 4 * (k & 1);
+                lane[k] += ls * IQ3Quad(grid[q3[k]], signs, q8 + 4 * k);
             }
-            float d = Fp16.ToSingle(x[i].D) * y[i].D;
-            for (int k = 0; k < 8; k++) acc[k] = MathF.FusedMultiplyAdd(d, lane[k], acc[k]);
         }
-        return 0.25f * Hsum8(acc);
     }
 
     /// <summary>ggml_vec_dot_iq3_s_q8_K's AVX2 lanes: the same as <see cref="IQ3XXS"/> (lane k: grid entry k of each
     /// sub-block times 2s+1, integers over the super-block, one fused step with d·d′), with no final factor.</summary>
-    public static float IQ3S(byte* vx, byte* vy, int n)
+    public static float IQ3S(byte* vx, byte* vy, int n) => GridLanes(vx, sizeof(IQ3SBlock), vy, n, 1f, &IQ3SLanes);
+
+    private static void IQ3SLanes(byte* block, Q8KBlock* y, int* lane)
     {
-        var x = (IQ3SBlock*)vx; var y = (Q8KBlock*)vy;
+        var x = (IQ3SBlock*)block;
         ReadOnlySpan<uint> grid = IQ3Grids.S;
-        float* acc = stackalloc float[8]; Clear(acc, 8);
-        int* lane = stackalloc int[8];
-        for (int i = 0; i < n / QK.K; i++)
+        for (int ib = 0; ib < 8; ib++)
         {
-            Clear(lane, 8);
-            for (int ib = 0; ib < 8; ib++)
+            int ls = 2 * ((x->Scales[ib / 2] >> 4 * (ib & 1)) & 0xF) + 1;
+            int qh = x->Qh[ib];
+            byte* qs = x->Qs + 8 * ib;
+            sbyte* q8 = y->Qs + 32 * ib;
+            for (int k = 0; k < 8; k++)
             {
-                int ls = 2 * ((x[i].Scales[ib / 2] >> 4 * (ib & 1)) & 0xF) + 1;
-                int qh = x[i].Qh[ib];
-                byte* qs = x[i].Qs + 8 * ib;
-                sbyte* q8 = y[i].Qs + 32 * ib;
-                for (int k = 0; k < 8; k++)
-                {
-                    int signs = x[i].Signs[4 * ib + (k >> 1)] >> 4 * (k & 1);
-                    lane[k] += ls * IQ3Quad(grid[qs[k] | ((qh << (8 - k)) & 256)], signs, q8 + 4 * k);
-                }
+                int signs = x->Signs[4 * ib + (k >> 1)] >> 4 * (k & 1);
+                lane[k] += ls * IQ3Quad(grid[qs[k] | ((qh << (8 - k)) & 256)], signs, q8 + 4 * k);
             }
-            float d = Fp16.ToSingle(x[i].D) * y[i].D;
-            for (int k = 0; k < 8; k++) acc[k] = MathF.FusedMultiplyAdd(d, lane[k], acc[k]);
         }
-        return Hsum8(acc);
     }
 
     /// <summary>Σ ±magnitude[t]·q8[t] over the four bytes of a grid entry; bit t of <paramref name="signs"/> negates byte t.</summary>

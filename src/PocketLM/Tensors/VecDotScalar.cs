@@ -45,6 +45,24 @@ internal static unsafe partial class VecDotScalar
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Clear(float* a, int n) { for (int i = 0; i < n; i++) a[i] = 0; }
 
+    /// <summary>The float structure of llama.cpp's AVX2 kernels for the grid i-quants (IQ2_*, IQ3_*): per 256-element
+    /// super-block, eight integer lanes filled by <paramref name="lanes"/>, one fused step with d·d′ (the block's leading
+    /// half scale times the activations' scale), and at the end <paramref name="factor"/> × ggml's horizontal sum.</summary>
+    private static float GridLanes(byte* vx, int blockBytes, byte* vy, int n, float factor, delegate*<byte*, Q8KBlock*, int*, void> lanes)
+    {
+        var y = (Q8KBlock*)vy;
+        float* acc = stackalloc float[8]; Clear(acc, 8);
+        int* lane = stackalloc int[8];
+        for (int i = 0; i < n / QK.K; i++, vx += blockBytes)
+        {
+            Clear(lane, 8);
+            lanes(vx, y + i, lane);
+            float d = Fp16.ToSingle(*(ushort*)vx) * y[i].D;
+            for (int k = 0; k < 8; k++) acc[k] = MathF.FusedMultiplyAdd(d, lane[k], acc[k]);
+        }
+        return factor * Hsum8(acc);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Clear(int* a, int n) { for (int i = 0; i < n; i++) a[i] = 0; }
 
