@@ -697,6 +697,23 @@ internal static unsafe partial class VecDotAvx2
         return Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(g, (q ^ neg) - neg), scale);
     }
 
+    /// <summary>IQ2_S's 32 10-bit grid indices of a super-block into <paramref name="index"/>: the Qs byte, plus Qh byte
+    /// k/4 (of four broadcast) whose two bits for group k%4 a 16-bit multiply moves to bits 8–9. Built in vectors and read
+    /// back one by one (for IQ2_XS, with 9-bit indices in place, a buffer measured slower than masking each one).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void IQ2SIndices(IQ2SBlock* x, ushort* index)
+    {
+        Vector256<byte> qhPick = Vector256.Create((byte)0, 0x80, 0, 0x80, 0, 0x80, 0, 0x80, 1, 0x80, 1, 0x80, 1, 0x80, 1, 0x80,
+                                                  2, 0x80, 2, 0x80, 2, 0x80, 2, 0x80, 3, 0x80, 3, 0x80, 3, 0x80, 3, 0x80);
+        Vector256<ushort> qhShift = Vector256.Create((ushort)(1 << 8), 1 << 6, 1 << 4, 1 << 2, 1 << 8, 1 << 6, 1 << 4, 1 << 2,
+                                                     1 << 8, 1 << 6, 1 << 4, 1 << 2, 1 << 8, 1 << 6, 1 << 4, 1 << 2);
+        Vector256<ushort> m = Vector256.Create((ushort)0x300);
+        Avx.Store(index, Avx2.ConvertToVector256Int16(x->Qs).AsUInt16()
+            | (Avx2.MultiplyLow(Avx2.Shuffle(Vector256.Create(*(uint*)x->Qh).AsByte(), qhPick).AsUInt16(), qhShift) & m));
+        Avx.Store(index + 16, Avx2.ConvertToVector256Int16(x->Qs + 16).AsUInt16()
+            | (Avx2.MultiplyLow(Avx2.Shuffle(Vector256.Create(*(uint*)(x->Qh + 4)).AsByte(), qhPick).AsUInt16(), qhShift) & m));
+    }
+
     public static float IQ2S(byte* vx, byte* vy, int n)
     {
         var x = (IQ2SBlock*)vx; var y = (Q8KBlock*)vy;
@@ -706,23 +723,12 @@ internal static unsafe partial class VecDotAvx2
         Vector256<float> acc = Vector256<float>.Zero;
         Vector256<byte> spread = Vector256.Create((byte)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
         Vector256<byte> bits = Vector256.Create(0x8040201008040201UL).AsByte();
-        // index k (16-bit) takes Qh byte k/4 (of four broadcast), whose 2 bits for group k%4 a multiply moves to bits 8–9
-        Vector256<byte> qhPick = Vector256.Create((byte)0, 0x80, 0, 0x80, 0, 0x80, 0, 0x80, 1, 0x80, 1, 0x80, 1, 0x80, 1, 0x80,
-                                                  2, 0x80, 2, 0x80, 2, 0x80, 2, 0x80, 3, 0x80, 3, 0x80, 3, 0x80, 3, 0x80);
-        Vector256<ushort> qhShift = Vector256.Create((ushort)(1 << 8), 1 << 6, 1 << 4, 1 << 2, 1 << 8, 1 << 6, 1 << 4, 1 << 2,
-                                                     1 << 8, 1 << 6, 1 << 4, 1 << 2, 1 << 8, 1 << 6, 1 << 4, 1 << 2);
         for (IQ2SBlock* end = x + n / QK.K; x < end; x++, y++)
         {
             Vector256<byte> scales = IQ2Scales(x->Scales);
             byte* qs = x->Qs;
             uint* sg = (uint*)(qs + QK.K / 8);
-            // the 32 10-bit grid indices through a stack buffer (for IQ2_XS, with 9-bit indices in place, the same measured
-            // slower than masking each one)
-            Vector256<ushort> m = Vector256.Create((ushort)0x300);
-            Avx.Store(index, Avx2.ConvertToVector256Int16(qs).AsUInt16()
-                | (Avx2.MultiplyLow(Avx2.Shuffle(Vector256.Create(*(uint*)x->Qh).AsByte(), qhPick).AsUInt16(), qhShift) & m));
-            Avx.Store(index + 16, Avx2.ConvertToVector256Int16(qs + 16).AsUInt16()
-                | (Avx2.MultiplyLow(Avx2.Shuffle(Vector256.Create(*(uint*)(x->Qh + 4)).AsByte(), qhPick).AsUInt16(), qhShift) & m));
+            IQ2SIndices(x, index);
             sbyte* q8 = y->Qs;
             Vector256<int> sumi1 = Vector256<int>.Zero, sumi2 = Vector256<int>.Zero;
             for (int ib = 0; ib < 8; ib += 2, q8 += 64)

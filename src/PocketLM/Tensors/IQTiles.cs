@@ -221,21 +221,13 @@ internal static unsafe partial class VecDotTiles
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
         Vector256<byte> spread = Vector256.Create((byte)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
         Vector256<byte> bits = Vector256.Create(0x8040201008040201UL).AsByte();
-        Vector256<byte> qhPick = Vector256.Create((byte)0, 0x80, 0, 0x80, 0, 0x80, 0, 0x80, 1, 0x80, 1, 0x80, 1, 0x80, 1, 0x80,
-                                                  2, 0x80, 2, 0x80, 2, 0x80, 2, 0x80, 3, 0x80, 3, 0x80, 3, 0x80, 3, 0x80);
-        Vector256<ushort> qhShift = Vector256.Create((ushort)(1 << 8), 1 << 6, 1 << 4, 1 << 2, 1 << 8, 1 << 6, 1 << 4, 1 << 2,
-                                                     1 << 8, 1 << 6, 1 << 4, 1 << 2, 1 << 8, 1 << 6, 1 << 4, 1 << 2);
         byte* yb = act;
         for (IQ2SBlock* end = x + n / QK.K; x < end; x++, yb += sizeof(Q8KBlock))
         {
             Vector256<byte> scales = VecDotAvx2.IQ2Scales(x->Scales);
             byte* qs = x->Qs;
             uint* sg = (uint*)(qs + QK.K / 8);
-            Vector256<ushort> m = Vector256.Create((ushort)0x300);
-            Avx.Store(index, Avx2.ConvertToVector256Int16(qs).AsUInt16()
-                | (Avx2.MultiplyLow(Avx2.Shuffle(Vector256.Create(*(uint*)x->Qh).AsByte(), qhPick).AsUInt16(), qhShift) & m));
-            Avx.Store(index + 16, Avx2.ConvertToVector256Int16(qs + 16).AsUInt16()
-                | (Avx2.MultiplyLow(Avx2.Shuffle(Vector256.Create(*(uint*)(x->Qh + 4)).AsByte(), qhPick).AsUInt16(), qhShift) & m));
+            VecDotAvx2.IQ2SIndices(x, index);
             byte* q8 = (byte*)((Q8KBlock*)yb)->Qs;
             ushort* ix = index;
             Vector256<int> i0 = default, i1 = default, i2 = default, i3 = default;
