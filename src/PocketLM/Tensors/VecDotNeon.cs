@@ -11,7 +11,7 @@ namespace PocketLM.Tensors;
 /// computes the bits an x86 one does (and llama.cpp's AVX2 build does). Callers must check <see cref="IsSupported"/>.
 /// </summary>
 [SkipLocalsInit]
-internal static unsafe class VecDotNeon
+internal static unsafe partial class VecDotNeon
 {
     public static bool IsSupported => AdvSimd.Arm64.IsSupported;
 
