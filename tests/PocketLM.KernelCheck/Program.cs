@@ -296,12 +296,21 @@ unsafe
     }
 
     // Whole products through the pool (row chunks, grouped activations, batches) against the single-threaded reference.
-    using (var ctx = new ComputeContext(threads: 2, maxCols: 1024, maxBatch: 5))
-        foreach (GgmlType type in new[] { GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.F16 })
-            foreach (int batch in new[] { 1, 5 })
+    // 41 rows: chunks of 16 end in an odd row the two-row tiles leave to the one-row kernel (repacking takes groups of
+    // eight: 40 rows); batches of 5 and 9 leave tokens after whole four-token tiles.
+    using (var ctx = new ComputeContext(threads: 2, maxCols: 1024, maxBatch: 9))
+        foreach (GgmlType type in new[] { GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q4_1, GgmlType.Q5_1,
+                                             GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.F16 })
+            foreach (int batch in new[] { 1, 5, 9 })
             foreach (bool repack in new[] { false, true })
             {
-                const int cols = 1024, rows = 40;
+                const int cols = 1024;
+                int rows = repack ? 40 : 41;
+                if (!repack && batch == 9 && type != GgmlType.F16 && MatMul.Tile(type, simd: true, out _, out _) == null)
+                {
+                    Console.WriteLine($"FAIL {type}: no {isa} prefill tile");
+                    failures++;
+                }
                 byte[] w = new byte[GgmlTypeInfo.RowBytes(type, cols) * rows];
                 for (int r = 0; r < rows; r++) Weights(type, cols, r).CopyTo(w, r * GgmlTypeInfo.RowBytes(type, cols));
                 float[] x = RandomBlocks.Floats(new Random(batch), cols * batch);

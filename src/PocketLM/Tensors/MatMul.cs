@@ -44,7 +44,8 @@ public static unsafe class MatMul
     internal static delegate*<byte*, long, byte*, long, int, float*, long, void> Tile(GgmlType type, bool simd, out int rows, out int tokens)
     {
         rows = 4; tokens = 2;
-        if (!simd || !UseTiles || !VecDotAvx2.IsSupported) return null;
+        if (!simd || !UseTiles) return null;
+        if (!VecDotAvx2.IsSupported) return VecDotNeon.IsSupported ? NeonTile(type, out rows, out tokens) : null;
         switch (type)
         {
             case GgmlType.Q8_0: return &VecDotTiles.Q8_0Tile42;
@@ -65,6 +66,25 @@ public static unsafe class MatMul
             case GgmlType.IQ2_XS: rows = 1; tokens = 4; return &VecDotTiles.IQ2XSTile14;
             case GgmlType.IQ1_S: rows = 1; tokens = 4; return &VecDotTiles.IQ1STile14;
             case GgmlType.IQ1_M: rows = 1; tokens = 4; return &VecDotTiles.IQ1MTile14;
+            default: return null;
+        }
+    }
+
+    private static delegate*<byte*, long, byte*, long, int, float*, long, void> NeonTile(GgmlType type, out int rows, out int tokens)
+    {
+        rows = 2; tokens = 4;
+        switch (type)
+        {
+            case GgmlType.Q8_0: return &VecDotNeon.Block32Tile24<VecDotNeon.Q8_0Quants>;
+            case GgmlType.Q4_0: return &VecDotNeon.Block32Tile24<VecDotNeon.Q4_0Quants>;
+            case GgmlType.Q5_0: return &VecDotNeon.Block32Tile24<VecDotNeon.Q5_0Quants>;
+            case GgmlType.Q4_1: return &VecDotNeon.Block32Tile24<VecDotNeon.Q4_1Quants>;
+            case GgmlType.Q5_1: return &VecDotNeon.Block32Tile24<VecDotNeon.Q5_1Quants>;
+            case GgmlType.Q4_K: rows = 1; tokens = VecDotNeon.KTileTokens; return &VecDotNeon.Q4KTile14;
+            case GgmlType.Q6_K: rows = 1; tokens = VecDotNeon.KTileTokens; return &VecDotNeon.Q6KTile14;
+            case GgmlType.Q5_K: rows = 1; tokens = VecDotNeon.KTileTokens; return &VecDotNeon.Q5KTile14;
+            case GgmlType.Q3_K: rows = 1; tokens = VecDotNeon.KTileTokens; return &VecDotNeon.Q3KTile14;
+            case GgmlType.Q2_K: rows = 1; tokens = VecDotNeon.KTileTokens; return &VecDotNeon.Q2KTile14;
             default: return null;
         }
     }

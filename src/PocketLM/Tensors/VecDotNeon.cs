@@ -19,7 +19,8 @@ internal static unsafe partial class VecDotNeon
     public static delegate*<byte*, byte*, int, float> For(GgmlType weight) => weight switch
     {
         GgmlType.F32 => &F32, GgmlType.F16 => &F16, GgmlType.BF16 => &BF16,
-        GgmlType.Q8_0 => &Q8_0, GgmlType.Q4_0 => &Q4_0, GgmlType.Q4_1 => &Q4_1, GgmlType.Q5_0 => &Q5_0, GgmlType.Q5_1 => &Q5_1,
+        GgmlType.Q8_0 => &Block32<Q8_0Quants>, GgmlType.Q4_0 => &Block32<Q4_0Quants>, GgmlType.Q4_1 => &Block32<Q4_1Quants>,
+        GgmlType.Q5_0 => &Block32<Q5_0Quants>, GgmlType.Q5_1 => &Block32<Q5_1Quants>,
         GgmlType.Q2_K => &Q2K, GgmlType.Q3_K => &Q3K, GgmlType.Q4_K => &Q4K, GgmlType.Q5_K => &Q5K, GgmlType.Q6_K => &Q6K,
         _ => null,
     };
@@ -72,88 +73,162 @@ internal static unsafe partial class VecDotNeon
 
     // ---- 32-element formats against Q8_0 / Q8_1 ----
 
-    public static float Q8_0(byte* vx, byte* vy, int n)
+    /// <summary>
+    /// A 32-element weight format as its NEON dot sees it: the block's quants in two halves (elements 0–15, 16–31), signed
+    /// with the offset taken off (Q8_0, Q4_0, Q5_0; Q8_0 activations) or as stored (Q4_1, Q5_1, whose minimum m at byte 2
+    /// goes through Q8_1's s). Every block starts with its half scale d.
+    /// </summary>
+    internal interface IBlock32
     {
-        var x = (Q8_0Block*)vx; var y = (Q8_0Block*)vy;
-        Vector128<float> lo = default, hi = default;
-        for (int ib = 0; ib < n / 32; ib++)
-        {
-            float d = Fp16.ToSingle(x[ib].D) * Fp16.ToSingle(y[ib].D);
-            sbyte* xq = x[ib].Qs, yq = y[ib].Qs;
-            lo = Fma(lo, Dot4(Load(xq), Load(yq)), d);
-            hi = Fma(hi, Dot4(Load(xq + 16), Load(yq + 16)), d);
-        }
-        return VecDotScalar.Hsum8(lo, hi);
+        static abstract int BlockBytes { get; }
+        static abstract bool HasMin { get; }
+        static abstract void Quants(byte* block, out Vector128<sbyte> lo, out Vector128<sbyte> hi);
     }
 
-    public static float Q4_0(byte* vx, byte* vy, int n)
+    internal struct Q8_0Quants : IBlock32
     {
-        var x = (Q4_0Block*)vx; var y = (Q8_0Block*)vy;
-        Vector128<float> lo = default, hi = default;
-        var eight = Vector128.Create((sbyte)8);
-        for (int ib = 0; ib < n / 32; ib++)
+        public static int BlockBytes => 34;
+        public static bool HasMin => false;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Quants(byte* b, out Vector128<sbyte> lo, out Vector128<sbyte> hi)
         {
-            float d = Fp16.ToSingle(x[ib].D) * Fp16.ToSingle(y[ib].D);
-            Vector128<byte> q = Load(x[ib].Qs);
-            sbyte* yq = y[ib].Qs;
-            lo = Fma(lo, Dot4(Low(q) - eight, Load(yq)), d);
-            hi = Fma(hi, Dot4(High(q) - eight, Load(yq + 16)), d);
+            lo = Load((sbyte*)(b + 2)); hi = Load((sbyte*)(b + 18));
         }
-        return VecDotScalar.Hsum8(lo, hi);
     }
 
-    public static float Q5_0(byte* vx, byte* vy, int n)
+    internal struct Q4_0Quants : IBlock32
     {
-        var x = (Q5_0Block*)vx; var y = (Q8_0Block*)vy;
-        Vector128<float> lo = default, hi = default;
-        var sixteen = Vector128.Create((sbyte)16);
-        for (int ib = 0; ib < n / 32; ib++)
+        public static int BlockBytes => 18;
+        public static bool HasMin => false;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Quants(byte* b, out Vector128<sbyte> lo, out Vector128<sbyte> hi)
         {
-            float d = Fp16.ToSingle(x[ib].D) * Fp16.ToSingle(y[ib].D);
-            uint qh = Unsafe.ReadUnaligned<uint>(x[ib].Qh);
-            Vector128<byte> q = Load(x[ib].Qs);
-            Vector128<sbyte> h0 = FifthBits(qh, 0), h1 = FifthBits(qh, 1);
-            sbyte* yq = y[ib].Qs;
-            lo = Fma(lo, Dot4((Low(q) | h0) - sixteen, Load(yq)), d);
-            hi = Fma(hi, Dot4((High(q) | h1) - sixteen, Load(yq + 16)), d);
+            Vector128<byte> q = Load(b + 2);
+            var eight = Vector128.Create((sbyte)8);
+            lo = Low(q) - eight; hi = High(q) - eight;
         }
-        return VecDotScalar.Hsum8(lo, hi);
     }
 
-    public static float Q4_1(byte* vx, byte* vy, int n)
+    internal struct Q5_0Quants : IBlock32
     {
-        var x = (Q4_1Block*)vx; var y = (Q8_1Block*)vy;
+        public static int BlockBytes => 22;
+        public static bool HasMin => false;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Quants(byte* b, out Vector128<sbyte> lo, out Vector128<sbyte> hi)
+        {
+            FiveBitQuants(b + 2, out lo, out hi);
+            var sixteen = Vector128.Create((sbyte)16);
+            lo -= sixteen; hi -= sixteen;
+        }
+    }
+
+    internal struct Q4_1Quants : IBlock32
+    {
+        public static int BlockBytes => 20;
+        public static bool HasMin => true;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Quants(byte* b, out Vector128<sbyte> lo, out Vector128<sbyte> hi)
+        {
+            Vector128<byte> q = Load(b + 4);
+            lo = Low(q); hi = High(q);
+        }
+    }
+
+    internal struct Q5_1Quants : IBlock32
+    {
+        public static int BlockBytes => 24;
+        public static bool HasMin => true;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Quants(byte* b, out Vector128<sbyte> lo, out Vector128<sbyte> hi) => FiveBitQuants(b + 4, out lo, out hi);
+    }
+
+    /// <summary>Q5_0/Q5_1 stored quants (0..31) from the block's qh word and the 16 nibble bytes after it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FiveBitQuants(byte* qhThenQs, out Vector128<sbyte> lo, out Vector128<sbyte> hi)
+    {
+        uint qh = Unsafe.ReadUnaligned<uint>(qhThenQs);
+        Vector128<byte> q = Load(qhThenQs + 4);
+        lo = Low(q) | FifthBits(qh, 0); hi = High(q) | FifthBits(qh, 1);
+    }
+
+    /// <summary>Bytes of one activation block (Q8_1 for formats with a minimum, else Q8_0) and where its quants start.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int ActivationBlockBytes<T>() where T : IBlock32 => T.HasMin ? sizeof(Q8_1Block) : sizeof(Q8_0Block);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int ActivationQuantsOffset<T>() where T : IBlock32 => T.HasMin ? 4 : 2;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float Half(byte* p) => Fp16.ToSingle(*(ushort*)p);
+
+    /// <summary>Per block: d·d′ once, the two halves' lane sums fused into the two accumulators (and m·s into a running
+    /// sum for formats with a minimum, added after the horizontal sum).</summary>
+    public static float Block32<T>(byte* vx, byte* vy, int n) where T : IBlock32
+    {
+        int xb = T.BlockBytes, yb = ActivationBlockBytes<T>(), yq = ActivationQuantsOffset<T>();
         Vector128<float> lo = default, hi = default;
         float summs = 0;
-        for (int ib = 0; ib < n / 32; ib++)
+        for (int ib = 0; ib < n / 32; ib++, vx += xb, vy += yb)
         {
-            float d = Fp16.ToSingle(x[ib].D) * Fp16.ToSingle(y[ib].D);
-            summs = MathF.FusedMultiplyAdd(Fp16.ToSingle(x[ib].M), Fp16.ToSingle(y[ib].S), summs);
-            Vector128<byte> q = Load(x[ib].Qs);
-            sbyte* yq = y[ib].Qs;
-            lo = Fma(lo, Dot4(Low(q), Load(yq)), d);
-            hi = Fma(hi, Dot4(High(q), Load(yq + 16)), d);
+            float d = Half(vx) * Half(vy);
+            if (T.HasMin) summs = MathF.FusedMultiplyAdd(Half(vx + 2), Half(vy + 2), summs);
+            T.Quants(vx, out Vector128<sbyte> q0, out Vector128<sbyte> q1);
+            lo = Fma(lo, Dot4(q0, Load((sbyte*)(vy + yq))), d);
+            hi = Fma(hi, Dot4(q1, Load((sbyte*)(vy + yq + 16))), d);
         }
-        return VecDotScalar.Hsum8(lo, hi) + summs;
+        float h = VecDotScalar.Hsum8(lo, hi);
+        return T.HasMin ? h + summs : h;
     }
 
-    public static float Q5_1(byte* vx, byte* vy, int n)
+    // ---- k-quant unpacking shared by the one-row kernels and the prefill tiles (VecDotNeonTiles.cs) ----
+
+    /// <summary>Q2_K: the 2-bit quants at shift 2·sh of one 32-byte qs group (two halves).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Q2KQuants(Vector128<byte> q0, Vector128<byte> q1, int sh, out Vector128<sbyte> v0, out Vector128<sbyte> v1)
     {
-        var x = (Q5_1Block*)vx; var y = (Q8_1Block*)vy;
-        Vector128<float> lo = default, hi = default;
-        float summs = 0;
-        for (int ib = 0; ib < n / 32; ib++)
-        {
-            float d = Fp16.ToSingle(x[ib].D) * Fp16.ToSingle(y[ib].D);
-            summs = MathF.FusedMultiplyAdd(Fp16.ToSingle(x[ib].M), Fp16.ToSingle(y[ib].S), summs);
-            uint qh = Unsafe.ReadUnaligned<uint>(x[ib].Qh);
-            Vector128<byte> q = Load(x[ib].Qs);
-            Vector128<sbyte> h0 = FifthBits(qh, 0), h1 = FifthBits(qh, 1);
-            sbyte* yq = y[ib].Qs;
-            lo = Fma(lo, Dot4(Low(q) | h0, Load(yq)), d);
-            hi = Fma(hi, Dot4(High(q) | h1, Load(yq + 16)), d);
-        }
-        return VecDotScalar.Hsum8(lo, hi) + summs;
+        var three = Vector128.Create((byte)3);
+        v0 = (Vector128.ShiftRightLogical(q0, 2 * sh) & three).AsSByte();
+        v1 = (Vector128.ShiftRightLogical(q1, 2 * sh) & three).AsSByte();
+    }
+
+    /// <summary>Q3_K: q − 4 where hmask bit <paramref name="bit"/> is clear, i.e. (q | bit·4) − 4.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Q3KQuants(Vector128<byte> q0, Vector128<byte> q1, Vector128<byte> m0, Vector128<byte> m1, int sh, int bit,
+                                   out Vector128<sbyte> v0, out Vector128<sbyte> v1)
+    {
+        var one = Vector128.Create((byte)1);
+        var four = Vector128.Create((sbyte)4);
+        Q2KQuants(q0, q1, sh, out v0, out v1);
+        v0 = (v0.AsByte() | Vector128.ShiftLeft(Vector128.ShiftRightLogical(m0, bit) & one, 2)).AsSByte() - four;
+        v1 = (v1.AsByte() | Vector128.ShiftLeft(Vector128.ShiftRightLogical(m1, bit) & one, 2)).AsSByte() - four;
+    }
+
+    /// <summary>Q5_K: the four 32-element sub-block halves of group j (low and high nibbles of 32 qs bytes, fifth bits
+    /// 2j and 2j+1 of qh).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Q5KQuants(byte* q5, Vector128<byte> h0, Vector128<byte> h1, int j,
+                                   out Vector128<sbyte> l0, out Vector128<sbyte> u0, out Vector128<sbyte> l1, out Vector128<sbyte> u1)
+    {
+        var one = Vector128.Create((byte)1);
+        Vector128<byte> q0 = Load(q5), q1 = Load(q5 + 16);
+        l0 = Low(q0) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h0, 2 * j) & one, 4).AsSByte();
+        u0 = High(q0) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h0, 2 * j + 1) & one, 4).AsSByte();
+        l1 = Low(q1) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h1, 2 * j) & one, 4).AsSByte();
+        u1 = High(q1) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h1, 2 * j + 1) & one, 4).AsSByte();
+    }
+
+    /// <summary>Q6_K: the 6-bit quants (0..63, offset applied through bsums) of part p of a 128-element half.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Q6KQuants(byte* ql, Vector128<byte> h0, Vector128<byte> h1, int p, out Vector128<sbyte> v0, out Vector128<sbyte> v1)
+    {
+        var nibble = Vector128.Create((byte)0xF);
+        var three = Vector128.Create((byte)3);
+        byte* lowSrc = ql + ((p & 1) != 0 ? 32 : 0);
+        int lowShift = p >= 2 ? 4 : 0;
+        v0 = ((Vector128.ShiftRightLogical(Load(lowSrc), lowShift) & nibble)
+              | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h0, 2 * p) & three, 4)).AsSByte();
+        v1 = ((Vector128.ShiftRightLogical(Load(lowSrc + 16), lowShift) & nibble)
+              | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h1, 2 * p) & three, 4)).AsSByte();
     }
 
     // ---- k-quants against Q8_K (lanes as in VecDotScalar: lane k of a 32-element group holds elements 4k..4k+3) ----
@@ -163,7 +238,6 @@ internal static unsafe partial class VecDotNeon
         var x = (Q2KBlock*)vx; var y = (Q8KBlock*)vy;
         Vector128<float> lo = default, hi = default;
         int* prod = stackalloc int[8];
-        var three = Vector128.Create((byte)3);
         for (int i = 0; i < n / QK.K; i++)
         {
             float d = y[i].D * Fp16.ToSingle(x[i].D);
@@ -181,8 +255,9 @@ internal static unsafe partial class VecDotNeon
                 {
                     sbyte* q8 = y[i].Qs + 128 * c + 32 * sh;
                     int s = 8 * c + 2 * sh;
-                    laneLo += Dot4((Vector128.ShiftRightLogical(q0, 2 * sh) & three).AsSByte(), Load(q8)) * (sc[s] & 0xF);
-                    laneHi += Dot4((Vector128.ShiftRightLogical(q1, 2 * sh) & three).AsSByte(), Load(q8 + 16)) * (sc[s + 1] & 0xF);
+                    Q2KQuants(q0, q1, sh, out Vector128<sbyte> v0, out Vector128<sbyte> v1);
+                    laneLo += Dot4(v0, Load(q8)) * (sc[s] & 0xF);
+                    laneHi += Dot4(v1, Load(q8 + 16)) * (sc[s + 1] & 0xF);
                 }
             }
             lo = Fma(lo, laneLo, d);
@@ -196,9 +271,6 @@ internal static unsafe partial class VecDotNeon
         var x = (Q3KBlock*)vx; var y = (Q8KBlock*)vy;
         Vector128<float> lo = default, hi = default;
         sbyte* scales = stackalloc sbyte[16];
-        var three = Vector128.Create((byte)3);
-        var one = Vector128.Create((byte)1);
-        var four = Vector128.Create((sbyte)4);
         for (int i = 0; i < n / QK.K; i++)
         {
             float d = y[i].D * Fp16.ToSingle(x[i].D);
@@ -212,11 +284,7 @@ internal static unsafe partial class VecDotNeon
                 {
                     sbyte* q8 = y[i].Qs + 128 * c + 32 * sh;
                     int bit = 4 * c + sh, s = 8 * c + 2 * sh;
-                    // q − 4 where the high bit is clear: (q | bit·4) − 4
-                    Vector128<sbyte> v0 = ((Vector128.ShiftRightLogical(q0, 2 * sh) & three)
-                                           | Vector128.ShiftLeft(Vector128.ShiftRightLogical(m0, bit) & one, 2)).AsSByte() - four;
-                    Vector128<sbyte> v1 = ((Vector128.ShiftRightLogical(q1, 2 * sh) & three)
-                                           | Vector128.ShiftLeft(Vector128.ShiftRightLogical(m1, bit) & one, 2)).AsSByte() - four;
+                    Q3KQuants(q0, q1, m0, m1, sh, bit, out Vector128<sbyte> v0, out Vector128<sbyte> v1);
                     laneLo += Dot4(v0, Load(q8)) * scales[s];
                     laneHi += Dot4(v1, Load(q8 + 16)) * scales[s + 1];
                 }
@@ -261,7 +329,6 @@ internal static unsafe partial class VecDotNeon
         Vector128<float> lo = default, hi = default;
         int* sm = stackalloc int[16];
         float summs = 0;
-        var one = Vector128.Create((byte)1);
         for (int i = 0; i < n / QK.K; i++)
         {
             float d = y[i].D * Fp16.ToSingle(x[i].D);
@@ -274,13 +341,8 @@ internal static unsafe partial class VecDotNeon
             Vector128<int> laneLo = default, laneHi = default;
             for (int j = 0; j < 4; j++)
             {
-                byte* q5 = x[i].Qs + 32 * j;
                 sbyte* q8 = y[i].Qs + 64 * j;
-                Vector128<byte> q0 = Load(q5), q1 = Load(q5 + 16);
-                Vector128<sbyte> l0 = Low(q0) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h0, 2 * j) & one, 4).AsSByte();
-                Vector128<sbyte> u0 = High(q0) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h0, 2 * j + 1) & one, 4).AsSByte();
-                Vector128<sbyte> l1 = Low(q1) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h1, 2 * j) & one, 4).AsSByte();
-                Vector128<sbyte> u1 = High(q1) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h1, 2 * j + 1) & one, 4).AsSByte();
+                Q5KQuants(x[i].Qs + 32 * j, h0, h1, j, out var l0, out var u0, out var l1, out var u1);
                 laneLo += Dot4(l0, Load(q8)) * sm[2 * j] + Dot4(u0, Load(q8 + 32)) * sm[2 * j + 1];
                 laneHi += Dot4(l1, Load(q8 + 16)) * sm[2 * j] + Dot4(u1, Load(q8 + 48)) * sm[2 * j + 1];
             }
@@ -295,8 +357,6 @@ internal static unsafe partial class VecDotNeon
         var x = (Q6KBlock*)vx; var y = (Q8KBlock*)vy;
         Vector128<float> lo = default, hi = default;
         int* offset = stackalloc int[8];
-        var nibble = Vector128.Create((byte)0xF);
-        var three = Vector128.Create((byte)3);
         for (int i = 0; i < n / QK.K; i++)
         {
             float d = y[i].D * Fp16.ToSingle(x[i].D);
@@ -313,13 +373,8 @@ internal static unsafe partial class VecDotNeon
                 Vector128<byte> h0 = Load(qh), h1 = Load(qh + 16);
                 for (int p = 0; p < 4; p++)
                 {
-                    byte* lowSrc = ql + ((p & 1) != 0 ? 32 : 0);
-                    int lowShift = p >= 2 ? 4 : 0;
                     sbyte* q8 = y[i].Qs + 128 * c + 32 * p;
-                    Vector128<sbyte> v0 = ((Vector128.ShiftRightLogical(Load(lowSrc), lowShift) & nibble)
-                                           | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h0, 2 * p) & three, 4)).AsSByte();
-                    Vector128<sbyte> v1 = ((Vector128.ShiftRightLogical(Load(lowSrc + 16), lowShift) & nibble)
-                                           | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h1, 2 * p) & three, 4)).AsSByte();
+                    Q6KQuants(ql, h0, h1, p, out Vector128<sbyte> v0, out Vector128<sbyte> v1);
                     laneLo += Dot4(v0, Load(q8)) * sc[2 * p];
                     laneHi += Dot4(v1, Load(q8 + 16)) * sc[2 * p + 1];
                 }
