@@ -1,10 +1,11 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
 namespace PocketLM.Tensors;
 
-// IQ3 family (IQ3_XXS, IQ3_S): grid tables, dequantization, scalar references and AVX2 kernels side by side.
+// IQ3 family (IQ3_XXS, IQ3_S): grid tables, dequantization, scalar references, AVX2 and NEON kernels side by side.
 //
 // Both types code each 4 consecutive weights as one 32-bit grid entry (four unsigned byte magnitudes) and a sign bit per
 // weight, with a 4-bit scale per 32 weights:
@@ -174,6 +175,116 @@ internal static unsafe partial class VecDotAvx2
         p ^= p >> 2;
         p ^= p >> 1;
         return w | ((p & Vector256.Create(0x01010101u)) << 7);
+    }
+}
+
+internal static unsafe partial class VecDotNeon
+{
+    // The lanes of VecDotScalar.IQ3XXS/IQ3S in two halves: lanes 0–3 are grid entries 0–3 of a sub-block (elements 0–15),
+    // lanes 4–7 entries 4–7, one Dot4 each. The signs go on the grid magnitudes rather than on the activations (as AVX2
+    // has it): magnitudes are at most 62, so the flip is exact for every activation byte, −128 included, and SDOT takes
+    // two signed operands anyway. The integer lanes are exact sums, so only the float steps have an order to keep.
+
+    /// <summary>The bits of two bytes of <paramref name="bytes"/> as 16 bytes of all-ones (bit set) or zero, bit i of
+    /// the first to byte i and of the second to byte 8 + i; <paramref name="pick"/> is <see cref="FirstPick"/> plus the
+    /// first byte's offset.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> SpreadBits(Vector128<byte> bytes, Vector128<byte> pick) =>
+        AdvSimd.CompareTest(AdvSimd.Arm64.VectorTableLookup(bytes, pick), BitMask);
+
+    private static readonly Vector128<byte> FirstPick = Vector128.Create((byte)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<uint> Grid4(uint* grid, byte* i) => Vector128.Create(grid[i[0]], grid[i[1]], grid[i[2]], grid[i[3]]);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<uint> Grid4(uint* grid, ushort* i) => Vector128.Create(grid[i[0]], grid[i[1]], grid[i[2]], grid[i[3]]);
+
+    /// <summary>One sub-block into the lanes: grid entries <paramref name="g0"/> (elements 0–15) and <paramref name="g1"/>
+    /// (16–31), signed by the four sign bytes of <paramref name="signs"/> that <paramref name="pick"/> starts at, dotted with
+    /// their activations, times the sub-block's 2s+1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void IQ3SubBlock(ref Vector128<int> laneLo, ref Vector128<int> laneHi, Vector128<uint> g0, Vector128<uint> g1,
+        Vector128<byte> signs, Vector128<byte> pick, sbyte* q8, int scale)
+    {
+        Vector128<sbyte> m0 = SpreadBits(signs, pick).AsSByte(), m1 = SpreadBits(signs, pick + Vector128.Create((byte)2)).AsSByte();
+        Vector128<int> sc = Vector128.Create(scale);
+        laneLo = AdvSimd.MultiplyAdd(laneLo, Dot4((g0.AsSByte() ^ m0) - m0, Load(q8)), sc);
+        laneHi = AdvSimd.MultiplyAdd(laneHi, Dot4((g1.AsSByte() ^ m1) - m1, Load(q8 + 16)), sc);
+    }
+
+    /// <summary>The sign bytes of four sub-blocks are decoded together (<see cref="IQ3XXSSigns"/>) and picked per
+    /// sub-block with TBL, as AVX2 decodes all eight and picks with vpermd.</summary>
+    public static float IQ3XXS(byte* vx, byte* vy, int n)
+    {
+        var x = (IQ3XXSBlock*)vx; var y = (Q8KBlock*)vy;
+        Vector128<float> lo = default, hi = default;
+        fixed (uint* grid = IQ3Grids.XXS)
+            for (IQ3XXSBlock* end = x + n / QK.K; x < end; x++, y++)
+            {
+                byte* q3 = x->Qs;
+                uint* aux = (uint*)(x->Qs + 64);
+                sbyte* q8 = y->Qs;
+                Vector128<int> laneLo = default, laneHi = default;
+                for (int h = 0; h < 8; h += 4)
+                {
+                    Vector128<byte> signs = IQ3XXSSigns(Vector128.Load(aux + h)), pick = FirstPick;
+                    for (int ib = h; ib < h + 4; ib++, q3 += 8, q8 += 32, pick += Vector128.Create((byte)4))
+                        IQ3SubBlock(ref laneLo, ref laneHi, Grid4(grid, q3), Grid4(grid, q3 + 4), signs, pick, q8,
+                            2 * (int)(Unsafe.ReadUnaligned<uint>(aux + ib) >> 28) + 1);
+                }
+                float d = Fp16.ToSingle(x->D) * y->D;
+                lo = Fma(lo, laneLo, d);
+                hi = Fma(hi, laneHi, d);
+            }
+        return 0.25f * VecDotScalar.Hsum8(lo, hi);
+    }
+
+    /// <summary>The 9-bit grid indices of the super-block are built in vectors (each Qh bit spread to the high byte of
+    /// its index) and stored, then read back for the table loads, as in the AVX2 kernel.</summary>
+    public static float IQ3S(byte* vx, byte* vy, int n)
+    {
+        var x = (IQ3SBlock*)vx; var y = (Q8KBlock*)vy;
+        Vector128<float> lo = default, hi = default;
+        ushort* idx = stackalloc ushort[64];
+        var one = Vector128.Create((byte)1);
+        fixed (uint* grid = IQ3Grids.S)
+            for (IQ3SBlock* end = x + n / QK.K; x < end; x++, y++)
+            {
+                Vector128<byte> qh = Vector128.Create(Unsafe.ReadUnaligned<ulong>(x->Qh)).AsByte(), pick = FirstPick;
+                for (int j = 0; j < 4; j++, pick += Vector128.Create((byte)2))
+                {
+                    Vector128<byte> low = Load(x->Qs + 16 * j), bit8 = SpreadBits(qh, pick) & one;
+                    Vector128.Store(AdvSimd.Arm64.ZipLow(low, bit8).AsUInt16(), idx + 16 * j);
+                    Vector128.Store(AdvSimd.Arm64.ZipHigh(low, bit8).AsUInt16(), idx + 16 * j + 8);
+                }
+                ushort* ix = idx;
+                uint scales = Unsafe.ReadUnaligned<uint>(x->Scales);
+                sbyte* q8 = y->Qs;
+                Vector128<int> laneLo = default, laneHi = default;
+                for (int h = 0; h < 8; h += 4)
+                {
+                    Vector128<byte> signs = Load(x->Signs + 4 * h);
+                    pick = FirstPick;
+                    for (int ib = h; ib < h + 4; ib++, ix += 8, q8 += 32, pick += Vector128.Create((byte)4))
+                        IQ3SubBlock(ref laneLo, ref laneHi, Grid4(grid, ix), Grid4(grid, ix + 4), signs, pick, q8,
+                            2 * (int)((scales >> 4 * ib) & 0xF) + 1);
+                }
+                float d = Fp16.ToSingle(x->D) * y->D;
+                lo = Fma(lo, laneLo, d);
+                hi = Fma(hi, laneHi, d);
+            }
+        return VecDotScalar.Hsum8(lo, hi);
+    }
+
+    /// <summary>IQ3_XXS's four 7-bit sign groups (low 28 bits of each lane) as four full sign bytes, bit 7 the parity of
+    /// the seven (ggml's ksigns_iq2xs; CNT counts each byte's bits, and the byte shift keeps only the count's low bit).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> IQ3XXSSigns(Vector128<uint> aux)
+    {
+        Vector128<byte> w = ((aux & Vector128.Create(0x7Fu)) | ((aux << 1) & Vector128.Create(0x7F00u))
+                             | ((aux << 2) & Vector128.Create(0x7F0000u)) | ((aux << 3) & Vector128.Create(0x7F000000u))).AsByte();
+        return w | Vector128.ShiftLeft(AdvSimd.PopCount(w), 7);
     }
 }
 
