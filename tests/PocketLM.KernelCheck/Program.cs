@@ -20,13 +20,15 @@ unsafe
     [
         GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0,
         GgmlType.Q5_1, GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K,
+        GgmlType.IQ2_XXS, GgmlType.IQ2_XS, GgmlType.IQ2_S,
     ];
 
     static byte[] Weights(GgmlType type, int n, int seed)
     {
         var rng = new Random(seed);
         var w = new byte[GgmlTypeInfo.RowBytes(type, n)];
-        if (seed % 2 == 1 && GgmlTypeInfo.BlockSize(type) > 1) RandomBlocks.FuzzBlocks(type, rng, w); // every quant bit pattern
+        // every quant bit pattern; the only way to make i-quant blocks, which the quantizer does not write
+        if ((seed % 2 == 1 || !Quantizer.CanQuantize(type)) && GgmlTypeInfo.BlockSize(type) > 1) RandomBlocks.FuzzBlocks(type, rng, w);
         else Quantizer.QuantizeRow(type, RandomBlocks.Floats(rng, n, 0.05f), w);
         return w;
     }

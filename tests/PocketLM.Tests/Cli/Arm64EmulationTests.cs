@@ -108,7 +108,7 @@ public sealed class Arm64EmulationTests(Arm64EmulationTests.Arm64Build build, IT
         output.WriteLine(r.Stdout);
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
         Assert.Contains($"kernel check on Arm64: {isa}", r.Stdout);
-        Assert.Equal(13, r.Stdout.Split('\n').Count(l => l.StartsWith("ok") && l.Contains(" dot: ")));
+        Assert.Equal(16, r.Stdout.Split('\n').Count(l => l.StartsWith("ok") && l.Contains(" dot: ")));
         Assert.Contains("ok   half conversions", r.Stdout);
         Assert.Equal(4, r.Stdout.Split('\n').Count(l => l.StartsWith("ok") && l.Contains(" activation quantizer: ")));
         Assert.Equal(3, r.Stdout.Split('\n').Count(l => l.StartsWith("ok") && l.Contains(" attention F16 ")));
