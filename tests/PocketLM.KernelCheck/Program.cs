@@ -20,7 +20,7 @@ unsafe
     [
         GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0,
         GgmlType.Q5_1, GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K,
-        GgmlType.IQ3_XXS, GgmlType.IQ3_S,
+        GgmlType.IQ2_XXS, GgmlType.IQ2_XS, GgmlType.IQ2_S, GgmlType.IQ3_XXS, GgmlType.IQ3_S,
     ];
 
     static byte[] Weights(GgmlType type, int n, int seed)
@@ -72,7 +72,7 @@ unsafe
                 }
             }
         failures += bad;
-        Console.WriteLine($"{(bad == 0 ? "ok  " : "FAIL")} {type,-5} dot: {checks - bad}/{checks} bit-exact");
+        Console.WriteLine($"{(bad == 0 ? "ok  " : "FAIL")} {type,-7} dot: {checks - bad}/{checks} bit-exact");
     }
 
     // Half conversions in 128 bits (what ARM64's attention and F16 kernels use): every half to float, and floats

@@ -1,11 +1,12 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
 namespace PocketLM.Tensors;
 
-// IQ2 family (IQ2_XXS, IQ2_XS, IQ2_S): grid tables, dequantization, scalar references and AVX2 kernels side by side.
+// IQ2 family (IQ2_XXS, IQ2_XS, IQ2_S): grid tables, dequantization, scalar references, AVX2 and NEON kernels side by side.
 // Each group of 8 weights is one grid point (8 magnitudes from {8, 25, 43}) with 8 signs; a 4-bit scale s per 32 (XXS)
 // or per 16 (XS, S) weights gives the factor (0.5 + s)·0.25·d, which the dot kernels apply as the integer 2s + 1 and a
 // final 0.125.
@@ -751,6 +752,145 @@ internal static unsafe partial class VecDotAvx2
         Vector256<sbyte> neg = Avx2.CompareEqual(Avx2.Shuffle(Vector256.Create(signWord).AsByte(), spread) & bits, bits).AsSByte();
         Vector256<sbyte> q = Load32(q8);
         return Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(g, (q ^ neg) - neg), scale);
+    }
+}
+
+internal static unsafe partial class VecDotNeon
+{
+    // VecDotScalar.IQ2Group's lanes: lane k of a 32-weight sub-block sums weights 4k..4k+3, so grid points 0 and 1 (the
+    // first 16 weights, the first scale of IQ2_XS/IQ2_S) fill lanes 0–3 and points 2 and 3 lanes 4–7. The magnitudes
+    // (8..43) fit signed bytes, so SDOT takes them as they are; the signs go on the activations, as ggml's vpsignb and
+    // xor/sub do (−(−128) stays −128), not on the grid, which would differ there. The 8th sign of a group is the parity
+    // of its 7 stored ones, computed for 16 groups at once with a byte popcount rather than looked up.
+
+    private interface IIQ2Format
+    {
+        static abstract int BlockBytes { get; }
+        static abstract ulong* Grid { get; }
+
+        /// <summary>The full sign bytes of groups 16c..16c+15 (sub-blocks 4c..4c+3).</summary>
+        static abstract Vector128<byte> Signs(byte* block, int c);
+
+        /// <summary>The grid index of group <paramref name="l"/> of sub-block <paramref name="ib"/>.</summary>
+        static abstract uint Index(byte* block, int ib, int l);
+
+        /// <summary>2s + 1 for weights 16h..16h+15 of sub-block <paramref name="ib"/>.</summary>
+        static abstract int Scale(byte* block, int ib, int h);
+    }
+
+    private struct IQ2XXSFormat : IIQ2Format
+    {
+        public static int BlockBytes => sizeof(IQ2XXSBlock);
+        public static ulong* Grid => IQ2Grids.Pointer(IQ2Grids.XXS);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<byte> Signs(byte* block, int c)
+        {
+            // sub-block ib's dword 2ib + 1 holds four 7-bit sign groups, then the scale; group l starts byte l of w << l
+            uint* q = (uint*)((IQ2XXSBlock*)block)->Qs + 8 * c;
+            Vector128<uint> w = AdvSimd.Arm64.UnzipOdd(Vector128.Load(q), Vector128.Load(q + 4));
+            Vector128<uint> seven = (w & Vector128.Create(0x7Fu)) | (Vector128.ShiftLeft(w, 1) & Vector128.Create(0x7F00u))
+                                  | (Vector128.ShiftLeft(w, 2) & Vector128.Create(0x7F0000u))
+                                  | (Vector128.ShiftLeft(w, 3) & Vector128.Create(0x7F000000u));
+            return IQ2FullSigns(seven.AsByte());
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static uint Index(byte* block, int ib, int l) => ((byte*)((IQ2XXSBlock*)block)->Qs)[8 * ib + l];
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static int Scale(byte* block, int ib, int h) => 2 * (int)(((uint*)((IQ2XXSBlock*)block)->Qs)[2 * ib + 1] >> 28) + 1;
+    }
+
+    private struct IQ2XSFormat : IIQ2Format
+    {
+        public static int BlockBytes => sizeof(IQ2XSBlock);
+        public static ulong* Grid => IQ2Grids.Pointer(IQ2Grids.XS);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<byte> Signs(byte* block, int c)
+        {
+            // the signs are the top 7 bits of each 16-bit Qs: its high byte without bit 0
+            byte* q = (byte*)(((IQ2XSBlock*)block)->Qs + 16 * c);
+            return IQ2FullSigns(Vector128.ShiftRightLogical(AdvSimd.Arm64.UnzipOdd(Load(q), Load(q + 16)), 1));
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static uint Index(byte* block, int ib, int l) => ((IQ2XSBlock*)block)->Qs[4 * ib + l] & 511u;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static int Scale(byte* block, int ib, int h) => 2 * ((((IQ2XSBlock*)block)->Scales[ib] >> 4 * h) & 0xF) + 1;
+    }
+
+    private struct IQ2SFormat : IIQ2Format
+    {
+        public static int BlockBytes => sizeof(IQ2SBlock);
+        public static ulong* Grid => IQ2Grids.Pointer(IQ2Grids.S);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<byte> Signs(byte* block, int c) => Load(((IQ2SBlock*)block)->Qs + QK.K / 8 + 16 * c);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static uint Index(byte* block, int ib, int l)
+        {
+            var x = (IQ2SBlock*)block;
+            return x->Qs[4 * ib + l] | (((uint)x->Qh[ib] << (8 - 2 * l)) & 0x300);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static int Scale(byte* block, int ib, int h) => 2 * ((((IQ2SBlock*)block)->Scales[ib] >> 4 * h) & 0xF) + 1;
+    }
+
+    /// <summary>Sign groups of 7 bits (one a byte) with the 8th, even-parity bit set in bit 7.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> IQ2FullSigns(Vector128<byte> seven) => AdvSimd.ShiftLeftAndInsert(seven, AdvSimd.PopCount(seven), 7);
+
+    public static float IQ2XXS(byte* vx, byte* vy, int n) => IQ2Dot<IQ2XXSFormat>(vx, vy, n);
+
+    public static float IQ2XS(byte* vx, byte* vy, int n) => IQ2Dot<IQ2XSFormat>(vx, vy, n);
+
+    public static float IQ2S(byte* vx, byte* vy, int n) => IQ2Dot<IQ2SFormat>(vx, vy, n);
+
+    /// <summary>VecDotScalar.GridLanes' float steps: per super-block one fused step with d·d′ for the eight integer lanes,
+    /// then 0.125 × ggml's horizontal sum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float IQ2Dot<T>(byte* vx, byte* vy, int n) where T : struct, IIQ2Format
+    {
+        var y = (Q8KBlock*)vy;
+        ulong* grid = T.Grid;
+        Vector128<float> lo = default, hi = default;
+        // sign bytes 0 and 1 of a sub-block to bytes 0–7 and 8–15, for its first half; + 2 for the second, + 4 a sub-block
+        Vector128<byte> first = Vector128.Create(0UL, 0x0101010101010101UL).AsByte();
+        Vector128<byte> two = Vector128.Create((byte)2), four = Vector128.Create((byte)4);
+        for (int i = 0; i < n / QK.K; i++, vx += T.BlockBytes)
+        {
+            Vector128<int> laneLo = default, laneHi = default;
+            sbyte* q8 = y[i].Qs;
+            for (int c = 0; c < 2; c++)
+            {
+                Vector128<byte> signs = T.Signs(vx, c), spread = first;
+                for (int ib = 4 * c; ib < 4 * c + 4; ib++, q8 += 32, spread += four)
+                {
+                    laneLo = IQ2Half(laneLo, grid, T.Index(vx, ib, 0), T.Index(vx, ib, 1), signs, spread, q8, T.Scale(vx, ib, 0));
+                    laneHi = IQ2Half(laneHi, grid, T.Index(vx, ib, 2), T.Index(vx, ib, 3), signs, spread + two, q8 + 16, T.Scale(vx, ib, 1));
+                }
+            }
+            float d = Fp16.ToSingle(*(ushort*)vx) * y[i].D;
+            lo = Fma(lo, laneLo, d);
+            hi = Fma(hi, laneHi, d);
+        }
+        return 0.125f * VecDotScalar.Hsum8(lo, hi);
+    }
+
+    /// <summary>lanes + scale × (two grid points · 16 activations signed by the two sign bytes that
+    /// <paramref name="spread"/> picks from <paramref name="signs"/>), four products a lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<int> IQ2Half(Vector128<int> lanes, ulong* grid, uint i0, uint i1, Vector128<byte> signs,
+        Vector128<byte> spread, sbyte* q8, int scale)
+    {
+        Vector128<sbyte> g = AdvSimd.LoadAndInsertScalar(AdvSimd.LoadVector64(grid + i0).ToVector128Unsafe(), 1, grid + i1).AsSByte();
+        Vector128<sbyte> neg = AdvSimd.CompareTest(AdvSimd.Arm64.VectorTableLookup(signs, spread), BitMask).AsSByte();
+        return AdvSimd.MultiplyAdd(lanes, Dot4(g, (Load(q8) ^ neg) - neg), Vector128.Create(scale));
     }
 }
 

@@ -22,6 +22,7 @@ internal static unsafe partial class VecDotNeon
         GgmlType.Q8_0 => &Block32<Q8_0Quants>, GgmlType.Q4_0 => &Block32<Q4_0Quants>, GgmlType.Q4_1 => &Block32<Q4_1Quants>,
         GgmlType.Q5_0 => &Block32<Q5_0Quants>, GgmlType.Q5_1 => &Block32<Q5_1Quants>,
         GgmlType.Q2_K => &Q2K, GgmlType.Q3_K => &Q3K, GgmlType.Q4_K => &Q4K, GgmlType.Q5_K => &Q5K, GgmlType.Q6_K => &Q6K,
+        GgmlType.IQ2_XXS => &IQ2XXS, GgmlType.IQ2_XS => &IQ2XS, GgmlType.IQ2_S => &IQ2S,
         GgmlType.IQ3_XXS => &IQ3XXS, GgmlType.IQ3_S => &IQ3S,
         _ => null,
     };
