@@ -21,7 +21,7 @@ internal static unsafe partial class VecDotNeon
         GgmlType.F32 => &F32, GgmlType.F16 => &F16, GgmlType.BF16 => &BF16,
         GgmlType.Q8_0 => &Q8_0, GgmlType.Q4_0 => &Q4_0, GgmlType.Q4_1 => &Q4_1, GgmlType.Q5_0 => &Q5_0, GgmlType.Q5_1 => &Q5_1,
         GgmlType.Q2_K => &Q2K, GgmlType.Q3_K => &Q3K, GgmlType.Q4_K => &Q4K, GgmlType.Q5_K => &Q5K, GgmlType.Q6_K => &Q6K,
-        GgmlType.IQ4_NL => &IQ4NL, GgmlType.IQ4_XS => &IQ4XS,
+        GgmlType.IQ4_NL => &IQ4NL, GgmlType.IQ4_XS => &IQ4XS, GgmlType.IQ1_S => &IQ1S, GgmlType.IQ1_M => &IQ1M,
         _ => null,
     };
 
