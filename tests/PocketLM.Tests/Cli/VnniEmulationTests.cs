@@ -36,7 +36,7 @@ public sealed class VnniEmulationTests(ITestOutputHelper output) : IDisposable
         bool vnni = emulate == "1" || System.Runtime.Intrinsics.X86.AvxVnni.IsSupported;
         Assert.Contains(vnni ? "kernel check on X64: AVX2+AVX-VNNI" : "kernel check on X64: AVX2", r.Stdout);
         if (emulate == "1" && !System.Runtime.Intrinsics.X86.AvxVnni.IsSupported) Assert.Contains("AVX-VNNI(emulated)", r.Stdout);
-        Assert.Equal(13, r.Stdout.Split('\n').Count(l => l.StartsWith("ok") && l.Contains(" dot: ")));
+        Assert.Equal(17, r.Stdout.Split('\n').Count(l => l.StartsWith("ok") && l.Contains(" dot: ")));
         Assert.Equal(4, r.Stdout.Split('\n').Count(l => l.StartsWith("ok") && l.Contains(", repacked: ")));
         Assert.Contains("kernel check passed", r.Stdout);
     }
