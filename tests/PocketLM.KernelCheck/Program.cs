@@ -20,6 +20,7 @@ unsafe
     [
         GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0,
         GgmlType.Q5_1, GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K,
+        GgmlType.IQ4_NL, GgmlType.IQ4_XS, GgmlType.IQ1_S, GgmlType.IQ1_M,
         GgmlType.IQ2_XXS, GgmlType.IQ2_XS, GgmlType.IQ2_S, GgmlType.IQ3_XXS, GgmlType.IQ3_S,
     ];
 
@@ -27,7 +28,7 @@ unsafe
     {
         var rng = new Random(seed);
         var w = new byte[GgmlTypeInfo.RowBytes(type, n)];
-        // every quant bit pattern (all there is for the i-quants, which PocketLM does not quantize to)
+        // every quant bit pattern; always for the i-quants, which only llama.cpp's quantizer writes
         if ((seed % 2 == 1 || !Quantizer.CanQuantize(type)) && GgmlTypeInfo.BlockSize(type) > 1) RandomBlocks.FuzzBlocks(type, rng, w);
         else Quantizer.QuantizeRow(type, RandomBlocks.Floats(rng, n, 0.05f), w);
         return w;
@@ -53,7 +54,8 @@ unsafe
             continue;
         }
         int checks = 0, bad = 0;
-        int[] sizes = GgmlTypeInfo.BlockSize(type) == 1 ? [32, 4096, 4099, 77] : [256, 4096, 4352];
+        // 32-element types also with an odd number of blocks (IQ4_NL sums the last one apart from the pairs)
+        int[] sizes = GgmlTypeInfo.BlockSize(type) switch { 1 => [32, 4096, 4099, 77], 32 => [256, 4096, 4352, 4128], _ => [256, 4096, 4352] };
         foreach (int n in sizes)
             for (int seed = 0; seed < 6; seed++)
             {

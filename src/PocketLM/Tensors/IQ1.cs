@@ -1,10 +1,11 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
 namespace PocketLM.Tensors;
 
-// IQ1 family (IQ1_S, IQ1_M): grid table, dequantization, scalar references and AVX2 kernels side by side.
+// IQ1 family (IQ1_S, IQ1_M): grid table, dequantization, scalar references and AVX2 and NEON kernels side by side.
 //
 // Both types pick 8 values at a time from one 2048-entry grid of {−1, 0, +1} and add a shared offset of ±1/8 (the
 // "delta") to every value of the group; llama.cpp's AVX2 kernels take the delta out of the grid product and add it to
@@ -275,6 +276,135 @@ internal static unsafe partial class VecDotAvx2
             acc2 = Fma.MultiplyAdd(d, Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(sum2, ones)), acc2);
         }
         return Hsum(acc1) + IQ1Grid.Delta * Hsum(acc2);
+    }
+}
+
+internal static unsafe partial class VecDotNeon
+{
+    /// <summary>
+    /// IQ1_S: the lanes of <see cref="VecDotScalar.IQ1S"/> — groups 0–1 of a sub-block (elements 0–15) in lanes 0–3,
+    /// groups 2–3 in lanes 4–7. The grid bytes are −1, 0 or +1, so grid × scale (≤ 15) is still a byte and one
+    /// accumulating SDOT per half adds scale·(grid·activations). The delta integer comes from the bsum pairs.
+    /// </summary>
+    public static float IQ1S(byte* vx, byte* vy, int n)
+    {
+        ushort* idx = stackalloc ushort[32];
+        fixed (ulong* grid = IQ1Grid.Values) return IQ1S((IQ1SBlock*)vx, (Q8KBlock*)vy, n / QK.K, grid, idx);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static float IQ1S(IQ1SBlock* x, Q8KBlock* y, int nb, ulong* grid, ushort* idx)
+    {
+        Vector128<float> lo = default, hi = default;
+        float accDelta = 0;
+        var shifts = Vector128.Create((short)8, 5, 2, -1, 8, 5, 2, -1); // group l's 3 index bits sit at qh bits 3l..3l+2
+        var one = Vector128.Create((byte)1);
+        for (IQ1SBlock* end = x + nb; x < end; x++, y++)
+        {
+            IQ1Indices(x->Qs, x->Qh, shifts, idx);
+            Vector128<short> h = Vector128.Load((short*)x->Qh);
+            Vector128<short> ls = (Vector128.ShiftRightLogical(h, 11) & Vector128.Create((short)0xE)) | Vector128.Create((short)1);
+            Vector128<byte> scales = AdvSimd.ExtractNarrowingLower(ls.AsUInt16()).ToVector128Unsafe();
+            sbyte* q8 = y->Qs;
+            ushort* j = idx;
+            Vector128<int> laneLo = default, laneHi = default;
+            Vector128<byte> pick = default;
+            for (int ib = 0; ib < 8; ib++, q8 += 32, j += 4, pick += one)
+            {
+                Vector128<sbyte> s = AdvSimd.Arm64.VectorTableLookup(scales, pick).AsSByte();
+                laneLo = Dot4(laneLo, Vector128.Create(grid[j[0]], grid[j[1]]).AsSByte() * s, Load(q8));
+                laneHi = Dot4(laneHi, Vector128.Create(grid[j[2]], grid[j[3]]).AsSByte() * s, Load(q8 + 16));
+            }
+            float d = y->D * Fp16.ToSingle(x->D);
+            lo = Fma(lo, laneLo, d);
+            hi = Fma(hi, laneHi, d);
+            // delta: Σ ±(2s+1)·(bsum pair), negative where the top bit (the delta sign) is set
+            Vector128<short> sign = Vector128.ShiftRightArithmetic(h, 15);
+            Vector128<short> sls = (ls ^ sign) - sign;
+            Vector128<short> pairs = AdvSimd.Arm64.AddPairwise(Vector128.Load(y->BSums), Vector128.Load(y->BSums + 8));
+            int sumDelta = Vector128.Sum(AdvSimd.MultiplyWideningLower(pairs.GetLower(), sls.GetLower()) + AdvSimd.MultiplyWideningUpper(pairs, sls));
+            accDelta = MathF.FusedMultiplyAdd(d, sumDelta, accDelta);
+        }
+        return VecDotScalar.Hsum8(lo, hi) + IQ1Grid.Delta * accDelta;
+    }
+
+    /// <summary>The 32 grid indices of an IQ1 super-block (as <see cref="VecDotAvx2.IQ1Indices"/>): the low 8 bits from
+    /// <paramref name="qs"/>, the high 3 bits from the sub-block's 16-bit <paramref name="qh"/> word, group l's moved
+    /// to bits 8–10 by <paramref name="shifts"/>[l] (left, or right where negative).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void IQ1Indices(byte* qs, ushort* qh, Vector128<short> shifts, ushort* idx)
+    {
+        Vector128<ushort> h = Vector128.Load(qh);
+        var mask = Vector128.Create((ushort)0x700);
+        Vector128<byte> q0 = Load(qs), q1 = Load(qs + 16);
+        // each sub-block's word four times, two sub-blocks at a time
+        Vector128<ushort> h01 = Vector128.Shuffle(h, Vector128.Create((ushort)0, 0, 0, 0, 1, 1, 1, 1));
+        Vector128<ushort> h23 = Vector128.Shuffle(h, Vector128.Create((ushort)2, 2, 2, 2, 3, 3, 3, 3));
+        Vector128<ushort> h45 = Vector128.Shuffle(h, Vector128.Create((ushort)4, 4, 4, 4, 5, 5, 5, 5));
+        Vector128<ushort> h67 = Vector128.Shuffle(h, Vector128.Create((ushort)6, 6, 6, 6, 7, 7, 7, 7));
+        Vector128.Store(AdvSimd.ZeroExtendWideningLower(q0.GetLower()) | (AdvSimd.ShiftLogical(h01, shifts) & mask), idx);
+        Vector128.Store(AdvSimd.ZeroExtendWideningUpper(q0) | (AdvSimd.ShiftLogical(h23, shifts) & mask), idx + 8);
+        Vector128.Store(AdvSimd.ZeroExtendWideningLower(q1.GetLower()) | (AdvSimd.ShiftLogical(h45, shifts) & mask), idx + 16);
+        Vector128.Store(AdvSimd.ZeroExtendWideningUpper(q1) | (AdvSimd.ShiftLogical(h67, shifts) & mask), idx + 24);
+    }
+
+    /// <summary>
+    /// IQ1_M: the lanes of <see cref="VecDotScalar.IQ1M"/>, lanes 0–3 from groups 0–1 (the sub-block's first scale),
+    /// 4–7 from groups 2–3 (its second), for both the grid products and the delta-signed activations; like
+    /// <see cref="IQ1S"/>, the scale is multiplied into the ±1 bytes before the accumulating SDOT. The 16 three-bit scales
+    /// become one byte vector (byte 2·ib + half), from which a table lookup broadcasts a sub-block's two.
+    /// </summary>
+    public static float IQ1M(byte* vx, byte* vy, int n)
+    {
+        ushort* idx = stackalloc ushort[32];
+        fixed (ulong* grid = IQ1Grid.Values) return IQ1M((IQ1MBlock*)vx, (Q8KBlock*)vy, n / QK.K, grid, idx);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static float IQ1M(IQ1MBlock* x, Q8KBlock* y, int nb, ulong* grid, ushort* idx)
+    {
+        Vector128<float> lo1 = default, hi1 = default, lo2 = default, hi2 = default;
+        var shifts = Vector128.Create((short)8, 4, 0, -4, 8, 4, 0, -4); // a nibble per group: 3 index bits, then the delta sign
+        var scaleShifts = Vector128.Create((short)0, -3, -6, -9, 0, -3, -6, -9);
+        var one = Vector128.Create((byte)1);
+        var two = Vector128.Create((byte)2);
+        var ones = Vector128.Create((sbyte)1);
+        // the delta sign bit of each 8-element group within the sub-block's 16 qh bits: groups 0–1, then 2–3
+        var signLo = Vector128.Create(0x0008_0008_0008_0008UL, 0x0080_0080_0080_0080UL).AsUInt16();
+        var signHi = Vector128.Create(0x0800_0800_0800_0800UL, 0x8000_8000_8000_8000UL).AsUInt16();
+        for (IQ1MBlock* end = x + nb; x < end; x++, y++)
+        {
+            ushort* sc = (ushort*)x->Scales;
+            Vector128<ushort> words = Vector128.CreateScalar(*(ulong*)sc).AsUInt16();
+            Vector128<ushort> s01 = AdvSimd.ShiftLogical(Vector128.Shuffle(words, Vector128.Create((ushort)0, 0, 0, 0, 1, 1, 1, 1)), scaleShifts);
+            Vector128<ushort> s23 = AdvSimd.ShiftLogical(Vector128.Shuffle(words, Vector128.Create((ushort)2, 2, 2, 2, 3, 3, 3, 3)), scaleShifts);
+            Vector128<byte> scales = AdvSimd.ExtractNarrowingUpper(AdvSimd.ExtractNarrowingLower(s01), s23);
+            scales = Vector128.ShiftLeft(scales & Vector128.Create((byte)7), 1) | one;
+            ushort* qh = (ushort*)x->Qh;
+            IQ1Indices(x->Qs, qh, shifts, idx);
+            sbyte* q8 = y->Qs;
+            ushort* j = idx;
+            Vector128<int> l1 = default, h1 = default, l2 = default, h2 = default;
+            Vector128<byte> pick = default;
+            for (int ib = 0; ib < 8; ib++, q8 += 32, j += 4, pick += two)
+            {
+                Vector128<sbyte> s1 = AdvSimd.Arm64.VectorTableLookup(scales, pick).AsSByte();
+                Vector128<sbyte> s2 = AdvSimd.Arm64.VectorTableLookup(scales, pick + one).AsSByte();
+                var bits = Vector128.Create(qh[ib]);
+                // −1 or +1 in every byte of a group
+                Vector128<sbyte> d1 = Vector128.Equals(bits & signLo, signLo).AsSByte() | ones;
+                Vector128<sbyte> d2 = Vector128.Equals(bits & signHi, signHi).AsSByte() | ones;
+                Vector128<sbyte> qa = Load(q8), qb = Load(q8 + 16);
+                l1 = Dot4(l1, Vector128.Create(grid[j[0]], grid[j[1]]).AsSByte() * s1, qa);
+                h1 = Dot4(h1, Vector128.Create(grid[j[2]], grid[j[3]]).AsSByte() * s2, qb);
+                l2 = Dot4(l2, d1 * s1, qa);
+                h2 = Dot4(h2, d2 * s2, qb);
+            }
+            float d = y->D * Fp16.ToSingle(IQ1Grid.HalfScale(sc));
+            lo1 = Fma(lo1, l1, d); hi1 = Fma(hi1, h1, d);
+            lo2 = Fma(lo2, l2, d); hi2 = Fma(hi2, h2, d);
+        }
+        return VecDotScalar.Hsum8(lo1, hi1) + IQ1Grid.Delta * VecDotScalar.Hsum8(lo2, hi2);
     }
 }
 

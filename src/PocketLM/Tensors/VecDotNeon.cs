@@ -22,6 +22,7 @@ internal static unsafe partial class VecDotNeon
         GgmlType.Q8_0 => &Block32<Q8_0Quants>, GgmlType.Q4_0 => &Block32<Q4_0Quants>, GgmlType.Q4_1 => &Block32<Q4_1Quants>,
         GgmlType.Q5_0 => &Block32<Q5_0Quants>, GgmlType.Q5_1 => &Block32<Q5_1Quants>,
         GgmlType.Q2_K => &Q2K, GgmlType.Q3_K => &Q3K, GgmlType.Q4_K => &Q4K, GgmlType.Q5_K => &Q5K, GgmlType.Q6_K => &Q6K,
+        GgmlType.IQ4_NL => &IQ4NL, GgmlType.IQ4_XS => &IQ4XS, GgmlType.IQ1_S => &IQ1S, GgmlType.IQ1_M => &IQ1M,
         GgmlType.IQ2_XXS => &IQ2XXS, GgmlType.IQ2_XS => &IQ2XS, GgmlType.IQ2_S => &IQ2S,
         GgmlType.IQ3_XXS => &IQ3XXS, GgmlType.IQ3_S => &IQ3S,
         _ => null,
@@ -39,6 +40,12 @@ internal static unsafe partial class VecDotNeon
         Vector128<short> hi = AdvSimd.MultiplyWideningUpper(a, b);
         return AdvSimd.Arm64.AddPairwise(AdvSimd.AddPairwiseWidening(lo), AdvSimd.AddPairwiseWidening(hi));
     }
+
+    /// <summary>acc + <see cref="Dot4(Vector128{sbyte}, Vector128{sbyte})"/>: SDOT adds into its destination, which saves
+    /// the zeroed register and the add.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector128<int> Dot4(Vector128<int> acc, Vector128<sbyte> a, Vector128<sbyte> b) =>
+        Dp.IsSupported ? Dp.DotProduct(acc, a, b) : acc + Dot4(a, b);
 
     /// <summary>acc + d·lanes, fused, lane by lane (the scalar reference's MathF.FusedMultiplyAdd(d, lane, acc)).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -381,6 +388,70 @@ internal static unsafe partial class VecDotNeon
                     laneHi += Dot4(v1, Load(q8 + 16)) * sc[2 * p + 1];
                 }
             }
+            lo = Fma(lo, laneLo, d);
+            hi = Fma(hi, laneHi, d);
+        }
+        return VecDotScalar.Hsum8(lo, hi);
+    }
+
+    // ---- IQ4 (non-linear 4-bit table): the low nibbles of a 16-byte group are elements 0–15 (lanes 0–3), the high
+    // nibbles 16–31 (lanes 4–7), each looked up in the 16-value table by one TBL ----
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<sbyte> IQ4Values() => Vector128.Create(IQ4Table.Values);
+
+    /// <summary>Lanes 0–3 and 4–7 of one 32-element IQ4 group against its 32 activations.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void IQ4Lanes(byte* qs, sbyte* q8, Vector128<sbyte> table, out Vector128<int> lo, out Vector128<int> hi)
+    {
+        Vector128<byte> q = Load(qs);
+        lo = Dot4(AdvSimd.Arm64.VectorTableLookup(table, Low(q)), Load(q8));
+        hi = Dot4(AdvSimd.Arm64.VectorTableLookup(table, High(q)), Load(q8 + 16));
+    }
+
+    /// <summary>VecDotScalar.IQ4NL's order (ggml's AVX2 one): even blocks into one pair of halves, odd blocks into
+    /// another, added lane-wise before the horizontal sum; an odd last block fused afterwards. ARM64 never repacks, so
+    /// this, not the per-block order of the repacked kernels, is what an IQ4_NL matrix computes with there.</summary>
+    public static float IQ4NL(byte* vx, byte* vy, int n)
+    {
+        var x = (IQ4NLBlock*)vx; var y = (Q8_0Block*)vy;
+        Vector128<sbyte> table = IQ4Values();
+        Vector128<float> lo1 = default, hi1 = default, lo2 = default, hi2 = default;
+        for (IQ4NLBlock* pairsEnd = x + (n / 32 & ~1); x < pairsEnd; x += 2, y += 2)
+        {
+            IQ4Lanes(x[0].Qs, y[0].Qs, table, out Vector128<int> l1, out Vector128<int> h1);
+            IQ4Lanes(x[1].Qs, y[1].Qs, table, out Vector128<int> l2, out Vector128<int> h2);
+            float d1 = Fp16.ToSingle(y[0].D) * Fp16.ToSingle(x[0].D), d2 = Fp16.ToSingle(y[1].D) * Fp16.ToSingle(x[1].D);
+            lo1 = Fma(lo1, l1, d1); hi1 = Fma(hi1, h1, d1);
+            lo2 = Fma(lo2, l2, d2); hi2 = Fma(hi2, h2, d2);
+        }
+        float sum = VecDotScalar.Hsum8(lo1 + lo2, hi1 + hi2);
+        if ((n / 32 & 1) != 0)
+        {
+            IQ4Lanes(x->Qs, y->Qs, table, out Vector128<int> lo, out Vector128<int> hi);
+            sum = MathF.FusedMultiplyAdd(Fp16.ToSingle(y->D) * Fp16.ToSingle(x->D), Vector128.Sum(lo + hi), sum);
+        }
+        return sum;
+    }
+
+    /// <summary>VecDotScalar.IQ4XS's lanes: each sub-block's lanes times its 6-bit scale, summed as integers over the
+    /// super-block, then one fused step with d·d′.</summary>
+    public static float IQ4XS(byte* vx, byte* vy, int n)
+    {
+        var x = (IQ4XSBlock*)vx; var y = (Q8KBlock*)vy;
+        Vector128<sbyte> table = IQ4Values();
+        Vector128<float> lo = default, hi = default;
+        for (int i = 0; i < n / QK.K; i++)
+        {
+            Vector128<int> laneLo = default, laneHi = default;
+            for (int ib = 0; ib < 8; ib++)
+            {
+                IQ4Lanes(x[i].Qs + 16 * ib, y[i].Qs + 32 * ib, table, out Vector128<int> l, out Vector128<int> h);
+                var ls = Vector128.Create(IQ4Table.Scale(x + i, ib));
+                laneLo = AdvSimd.MultiplyAdd(laneLo, l, ls);
+                laneHi = AdvSimd.MultiplyAdd(laneHi, h, ls);
+            }
+            float d = Fp16.ToSingle(x[i].D) * y[i].D;
             lo = Fma(lo, laneLo, d);
             hi = Fma(hi, laneHi, d);
         }

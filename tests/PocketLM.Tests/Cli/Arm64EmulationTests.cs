@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using PocketLM.Models;
 using PocketLM.Tensors;
+using PocketLM.Tests.Oracle;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -100,7 +101,7 @@ public sealed class Arm64EmulationTests(Arm64EmulationTests.Arm64Build build, IT
 
     /// <summary>Weight types whose dot kernel the kernel check compares with the scalar reference (every type with a
     /// SIMD kernel on both x86-64 and ARM64).</summary>
-    internal const int KernelCheckDotTypes = 18;
+    internal const int KernelCheckDotTypes = 22;
 
     [Theory]
     [InlineData("1", "NEON+dotprod")]
@@ -182,6 +183,21 @@ public sealed class Arm64EmulationTests(Arm64EmulationTests.Arm64Build build, IT
         string f32 = Path.Combine(build.Dir, $"synthetic-{type}-F32.gguf"), q = Path.Combine(build.Dir, $"synthetic-{type}.gguf");
         SyntheticModel.Write(SyntheticShape.Find("qwen2-gqa-untied")!, f32, new SyntheticOptions { WeightType = GgmlType.F32, Seed = 5 });
         ModelQuantizer.Quantize(f32, q, QuantFileType.Find(type)!, new QuantizeOptions { Threads = 2 });
+        AssertSameGreedyAsX64(NoAvx2, 1, "run", q, "-p", "Once upon a time there was", "-n", "24", "--temp", "0", "-t", "2");
+    }
+
+    /// <summary>I-quant kernels, as above but every matrix in one type, written by llama.cpp's row quantizer
+    /// (<see cref="ImatrixQuantizer"/>; PocketLM's writes no i-quants). Without AVX2, x86-64 does not repack IQ4_NL
+    /// either. Two of the four types with NEON kernels, to keep the suite short (the kernel check has all of them).</summary>
+    [Theory]
+    [InlineData(GgmlType.IQ4_NL)]
+    [InlineData(GgmlType.IQ1_S)]
+    public void IQuantModelGivesTheSameTokensOnArm64(GgmlType type)
+    {
+        if (Skipped || !GgmlNative.Available) return;
+        string f32 = Path.Combine(build.Dir, $"synthetic-{type}-F32.gguf"), q = Path.Combine(build.Dir, $"synthetic-{type}.gguf");
+        SyntheticModel.Write(SyntheticShape.Find("qwen2-gqa-untied")!, f32, new SyntheticOptions { WeightType = GgmlType.F32, Seed = 5 });
+        ImatrixQuantizer.Quantize(f32, q, type);
         AssertSameGreedyAsX64(NoAvx2, 1, "run", q, "-p", "Once upon a time there was", "-n", "24", "--temp", "0", "-t", "2");
     }
 }
