@@ -1,5 +1,7 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 
 namespace PocketLM.Tensors;
 
@@ -31,13 +33,13 @@ internal static unsafe partial class VecDotNeon
             if (T.HasMin)
             {
                 Vector128<float> s = Vector128.Create(Half(y0 + 2), Half(y1 + 2), Half(y2 + 2), Half(y3 + 2));
-                ms0 = System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(ms0, Vector128.Create(Half(x0 + 2)), s);
-                ms1 = System.Runtime.Intrinsics.Arm.AdvSimd.FusedMultiplyAdd(ms1, Vector128.Create(Half(x1 + 2)), s);
+                ms0 = AdvSimd.FusedMultiplyAdd(ms0, Vector128.Create(Half(x0 + 2)), s);
+                ms1 = AdvSimd.FusedMultiplyAdd(ms1, Vector128.Create(Half(x1 + 2)), s);
             }
-            Step2(p0, q0, p1, q1, y0 + aq, d0.GetElement(0), d1.GetElement(0), ref l00, ref h00, ref l10, ref h10);
-            Step2(p0, q0, p1, q1, y1 + aq, d0.GetElement(1), d1.GetElement(1), ref l01, ref h01, ref l11, ref h11);
-            Step2(p0, q0, p1, q1, y2 + aq, d0.GetElement(2), d1.GetElement(2), ref l02, ref h02, ref l12, ref h12);
-            Step2(p0, q0, p1, q1, y3 + aq, d0.GetElement(3), d1.GetElement(3), ref l03, ref h03, ref l13, ref h13);
+            Step2(p0, q0, p1, q1, y0 + aq, d0, d1, 0, ref l00, ref h00, ref l10, ref h10);
+            Step2(p0, q0, p1, q1, y1 + aq, d0, d1, 1, ref l01, ref h01, ref l11, ref h11);
+            Step2(p0, q0, p1, q1, y2 + aq, d0, d1, 2, ref l02, ref h02, ref l12, ref h12);
+            Step2(p0, q0, p1, q1, y3 + aq, d0, d1, 3, ref l03, ref h03, ref l13, ref h13);
         }
         Store2<T>(y, Sum(l00, h00), Sum(l10, h10), ms0, ms1, 0); y += yStride;
         Store2<T>(y, Sum(l01, h01), Sum(l11, h11), ms0, ms1, 1); y += yStride;
@@ -45,16 +47,19 @@ internal static unsafe partial class VecDotNeon
         Store2<T>(y, Sum(l03, h03), Sum(l13, h13), ms0, ms1, 3);
     }
 
-    /// <summary>One activation block against two rows' unpacked quants, each with the one-row kernel's two fused steps.</summary>
+    /// <summary>Token <paramref name="t"/>'s activation block against two rows' unpacked quants, each with the one-row
+    /// kernel's two fused steps; d·d′ is lane t of <paramref name="d0"/>/<paramref name="d1"/> (FMLA by element, the same
+    /// fused operation as with the scale broadcast; t is a constant once inlined).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Step2(Vector128<sbyte> p0, Vector128<sbyte> q0, Vector128<sbyte> p1, Vector128<sbyte> q1, byte* yq, float d0, float d1,
+    private static void Step2(Vector128<sbyte> p0, Vector128<sbyte> q0, Vector128<sbyte> p1, Vector128<sbyte> q1, byte* yq,
+                              Vector128<float> d0, Vector128<float> d1, [ConstantExpected(Max = 3)] byte t,
                               ref Vector128<float> lo0, ref Vector128<float> hi0, ref Vector128<float> lo1, ref Vector128<float> hi1)
     {
         Vector128<sbyte> a = Load((sbyte*)yq), b = Load((sbyte*)(yq + 16));
-        lo0 = Fma(lo0, Dot4(p0, a), d0);
-        hi0 = Fma(hi0, Dot4(q0, b), d0);
-        lo1 = Fma(lo1, Dot4(p1, a), d1);
-        hi1 = Fma(hi1, Dot4(q1, b), d1);
+        lo0 = AdvSimd.Arm64.FusedMultiplyAddBySelectedScalar(lo0, AdvSimd.ConvertToSingle(Dot4(p0, a)), d0, t);
+        hi0 = AdvSimd.Arm64.FusedMultiplyAddBySelectedScalar(hi0, AdvSimd.ConvertToSingle(Dot4(q0, b)), d0, t);
+        lo1 = AdvSimd.Arm64.FusedMultiplyAddBySelectedScalar(lo1, AdvSimd.ConvertToSingle(Dot4(p1, a)), d1, t);
+        hi1 = AdvSimd.Arm64.FusedMultiplyAddBySelectedScalar(hi1, AdvSimd.ConvertToSingle(Dot4(q1, b)), d1, t);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
