@@ -304,13 +304,16 @@ unsafe
     // eight: 40 rows); batches of 5 and 9 leave tokens after whole four-token tiles.
     using (var ctx = new ComputeContext(threads: 2, maxCols: 1024, maxBatch: 9))
         foreach (GgmlType type in new[] { GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q4_1, GgmlType.Q5_1,
-                                             GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.F16 })
+                                             GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.F16,
+                                             GgmlType.IQ4_NL, GgmlType.IQ4_XS, GgmlType.IQ1_S, GgmlType.IQ1_M })
             foreach (int batch in new[] { 1, 5, 9 })
             foreach (bool repack in new[] { false, true })
+            foreach (int cols in type == GgmlType.IQ4_NL && !repack ? new[] { 1024, 992 } : new[] { 1024 }) // 31 blocks: IQ4_NL's lone last one
             {
-                const int cols = 1024;
                 int rows = repack ? 40 : 41;
-                if (!repack && batch == 9 && type != GgmlType.F16 && MatMul.Tile(type, simd: true, out _, out _) == null)
+                // x86 has no IQ4_XS tile: its AVX2 one-row kernel serves each token
+                bool untiled = type == GgmlType.F16 || (type == GgmlType.IQ4_XS && VecDotAvx2.IsSupported);
+                if (!repack && batch == 9 && !untiled && MatMul.Tile(type, simd: true, out _, out _) == null)
                 {
                     Console.WriteLine($"FAIL {type}: no {isa} prefill tile");
                     failures++;
@@ -335,7 +338,7 @@ unsafe
                     for (int i = 0; i < y.Length; i++)
                         if (BitConverter.SingleToInt32Bits(y[i]) != BitConverter.SingleToInt32Bits(reference[i])) bad++;
                     failures += bad;
-                    Console.WriteLine($"{(bad == 0 ? "ok  " : "FAIL")} {type,-5} matmul {rows}×{cols}, batch {batch}{(packed ? ", repacked" : "")}: {y.Length - bad}/{y.Length} bit-exact");
+                    Console.WriteLine($"{(bad == 0 ? "ok  " : "FAIL")} {type,-6} matmul {rows}×{cols}, batch {batch}{(packed ? ", repacked" : "")}: {y.Length - bad}/{y.Length} bit-exact");
                 }
             }
 

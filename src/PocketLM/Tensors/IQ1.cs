@@ -297,35 +297,102 @@ internal static unsafe partial class VecDotNeon
     {
         Vector128<float> lo = default, hi = default;
         float accDelta = 0;
-        var shifts = Vector128.Create((short)8, 5, 2, -1, 8, 5, 2, -1); // group l's 3 index bits sit at qh bits 3l..3l+2
         var one = Vector128.Create((byte)1);
         for (IQ1SBlock* end = x + nb; x < end; x++, y++)
         {
-            IQ1Indices(x->Qs, x->Qh, shifts, idx);
-            Vector128<short> h = Vector128.Load((short*)x->Qh);
-            Vector128<short> ls = (Vector128.ShiftRightLogical(h, 11) & Vector128.Create((short)0xE)) | Vector128.Create((short)1);
-            Vector128<byte> scales = AdvSimd.ExtractNarrowingLower(ls.AsUInt16()).ToVector128Unsafe();
+            IQ1SSuperBlock(x, idx, out Vector128<byte> scales, out Vector128<short> deltaScales);
             sbyte* q8 = y->Qs;
             ushort* j = idx;
             Vector128<int> laneLo = default, laneHi = default;
             Vector128<byte> pick = default;
             for (int ib = 0; ib < 8; ib++, q8 += 32, j += 4, pick += one)
             {
-                Vector128<sbyte> s = AdvSimd.Arm64.VectorTableLookup(scales, pick).AsSByte();
-                laneLo = Dot4(laneLo, Vector128.Create(grid[j[0]], grid[j[1]]).AsSByte() * s, Load(q8));
-                laneHi = Dot4(laneHi, Vector128.Create(grid[j[2]], grid[j[3]]).AsSByte() * s, Load(q8 + 16));
+                IQ1SQuants(grid, j, scales, pick, out Vector128<sbyte> g0, out Vector128<sbyte> g1);
+                laneLo = Dot4(laneLo, g0, Load(q8));
+                laneHi = Dot4(laneHi, g1, Load(q8 + 16));
             }
             float d = y->D * Fp16.ToSingle(x->D);
             lo = Fma(lo, laneLo, d);
             hi = Fma(hi, laneHi, d);
-            // delta: Σ ±(2s+1)·(bsum pair), negative where the top bit (the delta sign) is set
-            Vector128<short> sign = Vector128.ShiftRightArithmetic(h, 15);
-            Vector128<short> sls = (ls ^ sign) - sign;
-            Vector128<short> pairs = AdvSimd.Arm64.AddPairwise(Vector128.Load(y->BSums), Vector128.Load(y->BSums + 8));
-            int sumDelta = Vector128.Sum(AdvSimd.MultiplyWideningLower(pairs.GetLower(), sls.GetLower()) + AdvSimd.MultiplyWideningUpper(pairs, sls));
-            accDelta = MathF.FusedMultiplyAdd(d, sumDelta, accDelta);
+            accDelta = MathF.FusedMultiplyAdd(d, IQ1SDelta(deltaScales, y->BSums), accDelta);
         }
         return VecDotScalar.Hsum8(lo, hi) + IQ1Grid.Delta * accDelta;
+    }
+
+    /// <summary>One IQ1_S row × four Q8_K activation rows, each token in <see cref="IQ1S(byte*, byte*, int)"/>'s order; a
+    /// super-block's grid indices and scales, and each sub-block's scaled grid bytes, serve the four tokens.</summary>
+    public static void IQ1STile14(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride)
+    {
+        ushort* idx = stackalloc ushort[32];
+        fixed (ulong* grid = IQ1Grid.Values) IQ1STile14((IQ1SBlock*)w, act, actRow, n / QK.K, y, yStride, grid, idx);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void IQ1STile14(IQ1SBlock* x, byte* act, long actRow, int nb, float* y, long yStride, ulong* grid, ushort* idx)
+    {
+        const int T = KTileTokens;
+        Vector128<float>* lo = stackalloc Vector128<float>[T], hi = stackalloc Vector128<float>[T];
+        Vector128<int>* laneLo = stackalloc Vector128<int>[T], laneHi = stackalloc Vector128<int>[T];
+        float* accDelta = stackalloc float[T];
+        for (int t = 0; t < T; t++) { lo[t] = hi[t] = default; accDelta[t] = 0; }
+        var one = Vector128.Create((byte)1);
+        for (int i = 0; i < nb; i++)
+        {
+            IQ1SSuperBlock(x + i, idx, out Vector128<byte> scales, out Vector128<short> deltaScales);
+            for (int t = 0; t < T; t++) laneLo[t] = laneHi[t] = default;
+            ushort* j = idx;
+            Vector128<byte> pick = default;
+            for (int ib = 0; ib < 8; ib++, j += 4, pick += one)
+            {
+                IQ1SQuants(grid, j, scales, pick, out Vector128<sbyte> g0, out Vector128<sbyte> g1);
+                for (int t = 0; t < T; t++)
+                {
+                    sbyte* q8 = Q8K(act, actRow, t, i)->Qs + 32 * ib;
+                    laneLo[t] = Dot4(laneLo[t], g0, Load(q8));
+                    laneHi[t] = Dot4(laneHi[t], g1, Load(q8 + 16));
+                }
+            }
+            float xd = Fp16.ToSingle(x[i].D);
+            FuseLanes(lo, hi, laneLo, laneHi, act, actRow, i, xd);
+            for (int t = 0; t < T; t++)
+            {
+                var yt = Q8K(act, actRow, t, i);
+                accDelta[t] = MathF.FusedMultiplyAdd(yt->D * xd, IQ1SDelta(deltaScales, yt->BSums), accDelta[t]);
+            }
+        }
+        for (int t = 0; t < T; t++) y[t * yStride] = VecDotScalar.Hsum8(lo[t], hi[t]) + IQ1Grid.Delta * accDelta[t];
+    }
+
+    /// <summary>An IQ1_S super-block's grid indices (into <paramref name="idx"/>), its sub-blocks' scales 2s+1 as bytes
+    /// (for the grid bytes) and the same scales negated where the delta sign (the qh word's top bit) is set (for the
+    /// bsums).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void IQ1SSuperBlock(IQ1SBlock* x, ushort* idx, out Vector128<byte> scales, out Vector128<short> deltaScales)
+    {
+        IQ1Indices(x->Qs, x->Qh, Vector128.Create((short)8, 5, 2, -1, 8, 5, 2, -1), idx); // group l's 3 index bits sit at qh bits 3l..3l+2
+        Vector128<short> h = Vector128.Load((short*)x->Qh);
+        Vector128<short> ls = (Vector128.ShiftRightLogical(h, 11) & Vector128.Create((short)0xE)) | Vector128.Create((short)1);
+        scales = AdvSimd.ExtractNarrowingLower(ls.AsUInt16()).ToVector128Unsafe();
+        Vector128<short> sign = Vector128.ShiftRightArithmetic(h, 15);
+        deltaScales = (ls ^ sign) - sign;
+    }
+
+    /// <summary>IQ1_S sub-block (the byte <paramref name="pick"/> selects its scale): its grid bytes times the scale, groups
+    /// 0–1 and 2–3.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void IQ1SQuants(ulong* grid, ushort* j, Vector128<byte> scales, Vector128<byte> pick, out Vector128<sbyte> g0, out Vector128<sbyte> g1)
+    {
+        Vector128<sbyte> s = AdvSimd.Arm64.VectorTableLookup(scales, pick).AsSByte();
+        g0 = Vector128.Create(grid[j[0]], grid[j[1]]).AsSByte() * s;
+        g1 = Vector128.Create(grid[j[2]], grid[j[3]]).AsSByte() * s;
+    }
+
+    /// <summary>IQ1_S's delta integer: Σ ±(2s+1)·(bsum pair) over the super-block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int IQ1SDelta(Vector128<short> deltaScales, short* bsums)
+    {
+        Vector128<short> pairs = AdvSimd.Arm64.AddPairwise(Vector128.Load(bsums), Vector128.Load(bsums + 8));
+        return Vector128.Sum(AdvSimd.MultiplyWideningLower(pairs.GetLower(), deltaScales.GetLower()) + AdvSimd.MultiplyWideningUpper(pairs, deltaScales));
     }
 
     /// <summary>The 32 grid indices of an IQ1 super-block (as <see cref="VecDotAvx2.IQ1Indices"/>): the low 8 bits from
@@ -364,47 +431,108 @@ internal static unsafe partial class VecDotNeon
     private static float IQ1M(IQ1MBlock* x, Q8KBlock* y, int nb, ulong* grid, ushort* idx)
     {
         Vector128<float> lo1 = default, hi1 = default, lo2 = default, hi2 = default;
-        var shifts = Vector128.Create((short)8, 4, 0, -4, 8, 4, 0, -4); // a nibble per group: 3 index bits, then the delta sign
-        var scaleShifts = Vector128.Create((short)0, -3, -6, -9, 0, -3, -6, -9);
-        var one = Vector128.Create((byte)1);
         var two = Vector128.Create((byte)2);
-        var ones = Vector128.Create((sbyte)1);
-        // the delta sign bit of each 8-element group within the sub-block's 16 qh bits: groups 0–1, then 2–3
-        var signLo = Vector128.Create(0x0008_0008_0008_0008UL, 0x0080_0080_0080_0080UL).AsUInt16();
-        var signHi = Vector128.Create(0x0800_0800_0800_0800UL, 0x8000_8000_8000_8000UL).AsUInt16();
         for (IQ1MBlock* end = x + nb; x < end; x++, y++)
         {
-            ushort* sc = (ushort*)x->Scales;
-            Vector128<ushort> words = Vector128.CreateScalar(*(ulong*)sc).AsUInt16();
-            Vector128<ushort> s01 = AdvSimd.ShiftLogical(Vector128.Shuffle(words, Vector128.Create((ushort)0, 0, 0, 0, 1, 1, 1, 1)), scaleShifts);
-            Vector128<ushort> s23 = AdvSimd.ShiftLogical(Vector128.Shuffle(words, Vector128.Create((ushort)2, 2, 2, 2, 3, 3, 3, 3)), scaleShifts);
-            Vector128<byte> scales = AdvSimd.ExtractNarrowingUpper(AdvSimd.ExtractNarrowingLower(s01), s23);
-            scales = Vector128.ShiftLeft(scales & Vector128.Create((byte)7), 1) | one;
+            Vector128<byte> scales = IQ1MSuperBlock(x, idx);
             ushort* qh = (ushort*)x->Qh;
-            IQ1Indices(x->Qs, qh, shifts, idx);
             sbyte* q8 = y->Qs;
             ushort* j = idx;
             Vector128<int> l1 = default, h1 = default, l2 = default, h2 = default;
             Vector128<byte> pick = default;
             for (int ib = 0; ib < 8; ib++, q8 += 32, j += 4, pick += two)
             {
-                Vector128<sbyte> s1 = AdvSimd.Arm64.VectorTableLookup(scales, pick).AsSByte();
-                Vector128<sbyte> s2 = AdvSimd.Arm64.VectorTableLookup(scales, pick + one).AsSByte();
-                var bits = Vector128.Create(qh[ib]);
-                // −1 or +1 in every byte of a group
-                Vector128<sbyte> d1 = Vector128.Equals(bits & signLo, signLo).AsSByte() | ones;
-                Vector128<sbyte> d2 = Vector128.Equals(bits & signHi, signHi).AsSByte() | ones;
+                IQ1MQuants(grid, j, qh[ib], scales, pick, out var g1, out var g2, out var e1, out var e2);
                 Vector128<sbyte> qa = Load(q8), qb = Load(q8 + 16);
-                l1 = Dot4(l1, Vector128.Create(grid[j[0]], grid[j[1]]).AsSByte() * s1, qa);
-                h1 = Dot4(h1, Vector128.Create(grid[j[2]], grid[j[3]]).AsSByte() * s2, qb);
-                l2 = Dot4(l2, d1 * s1, qa);
-                h2 = Dot4(h2, d2 * s2, qb);
+                l1 = Dot4(l1, g1, qa);
+                h1 = Dot4(h1, g2, qb);
+                l2 = Dot4(l2, e1, qa);
+                h2 = Dot4(h2, e2, qb);
             }
-            float d = y->D * Fp16.ToSingle(IQ1Grid.HalfScale(sc));
+            float d = y->D * Fp16.ToSingle(IQ1Grid.HalfScale((ushort*)x->Scales));
             lo1 = Fma(lo1, l1, d); hi1 = Fma(hi1, h1, d);
             lo2 = Fma(lo2, l2, d); hi2 = Fma(hi2, h2, d);
         }
         return VecDotScalar.Hsum8(lo1, hi1) + IQ1Grid.Delta * VecDotScalar.Hsum8(lo2, hi2);
+    }
+
+    /// <summary>One IQ1_M row × four Q8_K activation rows, each token in <see cref="IQ1M(byte*, byte*, int)"/>'s order; a
+    /// super-block's grid indices and scales, and each sub-block's scaled grid bytes and delta signs, serve the four
+    /// tokens.</summary>
+    public static void IQ1MTile14(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride)
+    {
+        ushort* idx = stackalloc ushort[32];
+        fixed (ulong* grid = IQ1Grid.Values) IQ1MTile14((IQ1MBlock*)w, act, actRow, n / QK.K, y, yStride, grid, idx);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void IQ1MTile14(IQ1MBlock* x, byte* act, long actRow, int nb, float* y, long yStride, ulong* grid, ushort* idx)
+    {
+        const int T = KTileTokens;
+        Vector128<float>* lo1 = stackalloc Vector128<float>[T], hi1 = stackalloc Vector128<float>[T];
+        Vector128<float>* lo2 = stackalloc Vector128<float>[T], hi2 = stackalloc Vector128<float>[T];
+        Vector128<int>* l1 = stackalloc Vector128<int>[T], h1 = stackalloc Vector128<int>[T];
+        Vector128<int>* l2 = stackalloc Vector128<int>[T], h2 = stackalloc Vector128<int>[T];
+        for (int t = 0; t < T; t++) lo1[t] = hi1[t] = lo2[t] = hi2[t] = default;
+        var two = Vector128.Create((byte)2);
+        for (int i = 0; i < nb; i++)
+        {
+            Vector128<byte> scales = IQ1MSuperBlock(x + i, idx);
+            ushort* qh = (ushort*)x[i].Qh;
+            for (int t = 0; t < T; t++) l1[t] = h1[t] = l2[t] = h2[t] = default;
+            ushort* j = idx;
+            Vector128<byte> pick = default;
+            for (int ib = 0; ib < 8; ib++, j += 4, pick += two)
+            {
+                IQ1MQuants(grid, j, qh[ib], scales, pick, out var g1, out var g2, out var e1, out var e2);
+                for (int t = 0; t < T; t++)
+                {
+                    sbyte* q8 = Q8K(act, actRow, t, i)->Qs + 32 * ib;
+                    Vector128<sbyte> qa = Load(q8), qb = Load(q8 + 16);
+                    l1[t] = Dot4(l1[t], g1, qa);
+                    h1[t] = Dot4(h1[t], g2, qb);
+                    l2[t] = Dot4(l2[t], e1, qa);
+                    h2[t] = Dot4(h2[t], e2, qb);
+                }
+            }
+            float xd = Fp16.ToSingle(IQ1Grid.HalfScale((ushort*)x[i].Scales));
+            FuseLanes(lo1, hi1, l1, h1, act, actRow, i, xd);
+            FuseLanes(lo2, hi2, l2, h2, act, actRow, i, xd);
+        }
+        for (int t = 0; t < T; t++) y[t * yStride] = VecDotScalar.Hsum8(lo1[t], hi1[t]) + IQ1Grid.Delta * VecDotScalar.Hsum8(lo2[t], hi2[t]);
+    }
+
+    /// <summary>An IQ1_M super-block's grid indices (into <paramref name="idx"/>) and its 16 scales 2s+1 as bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> IQ1MSuperBlock(IQ1MBlock* x, ushort* idx)
+    {
+        IQ1Indices(x->Qs, (ushort*)x->Qh, Vector128.Create((short)8, 4, 0, -4, 8, 4, 0, -4), idx); // a nibble per group: 3 index bits, then the delta sign
+        var scaleShifts = Vector128.Create((short)0, -3, -6, -9, 0, -3, -6, -9);
+        Vector128<ushort> words = Vector128.CreateScalar(*(ulong*)x->Scales).AsUInt16();
+        Vector128<ushort> s01 = AdvSimd.ShiftLogical(Vector128.Shuffle(words, Vector128.Create((ushort)0, 0, 0, 0, 1, 1, 1, 1)), scaleShifts);
+        Vector128<ushort> s23 = AdvSimd.ShiftLogical(Vector128.Shuffle(words, Vector128.Create((ushort)2, 2, 2, 2, 3, 3, 3, 3)), scaleShifts);
+        Vector128<byte> scales = AdvSimd.ExtractNarrowingUpper(AdvSimd.ExtractNarrowingLower(s01), s23);
+        return Vector128.ShiftLeft(scales & Vector128.Create((byte)7), 1) | Vector128.Create((byte)1);
+    }
+
+    /// <summary>IQ1_M sub-block (bytes <paramref name="pick"/> and pick + 1 select its two scales; <paramref name="qh"/> is
+    /// its 16 qh bits): the grid bytes of groups 0–1 and 2–3 times the first and second scale, and the delta signs (−1 or
+    /// +1 in every byte of a group) times the same.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void IQ1MQuants(ulong* grid, ushort* j, ushort qh, Vector128<byte> scales, Vector128<byte> pick,
+                                   out Vector128<sbyte> g1, out Vector128<sbyte> g2, out Vector128<sbyte> e1, out Vector128<sbyte> e2)
+    {
+        // the delta sign bit of each 8-element group within the sub-block's 16 qh bits: groups 0–1, then 2–3
+        var signLo = Vector128.Create(0x0008_0008_0008_0008UL, 0x0080_0080_0080_0080UL).AsUInt16();
+        var signHi = Vector128.Create(0x0800_0800_0800_0800UL, 0x8000_8000_8000_8000UL).AsUInt16();
+        var ones = Vector128.Create((sbyte)1);
+        Vector128<sbyte> s1 = AdvSimd.Arm64.VectorTableLookup(scales, pick).AsSByte();
+        Vector128<sbyte> s2 = AdvSimd.Arm64.VectorTableLookup(scales, pick + Vector128.Create((byte)1)).AsSByte();
+        var bits = Vector128.Create(qh);
+        g1 = Vector128.Create(grid[j[0]], grid[j[1]]).AsSByte() * s1;
+        g2 = Vector128.Create(grid[j[2]], grid[j[3]]).AsSByte() * s2;
+        e1 = (Vector128.Equals(bits & signLo, signLo).AsSByte() | ones) * s1;
+        e2 = (Vector128.Equals(bits & signHi, signHi).AsSByte() | ones) * s2;
     }
 }
 

@@ -85,6 +85,10 @@ public static unsafe class MatMul
             case GgmlType.Q5_K: rows = 1; tokens = VecDotNeon.KTileTokens; return &VecDotNeon.Q5KTile14;
             case GgmlType.Q3_K: rows = 1; tokens = VecDotNeon.KTileTokens; return &VecDotNeon.Q3KTile14;
             case GgmlType.Q2_K: rows = 1; tokens = VecDotNeon.KTileTokens; return &VecDotNeon.Q2KTile14;
+            case GgmlType.IQ4_NL: rows = 1; tokens = VecDotNeon.KTileTokens; return &VecDotNeon.IQ4NLTile14;
+            case GgmlType.IQ4_XS: rows = 1; tokens = VecDotNeon.KTileTokens; return &VecDotNeon.IQ4XSTile14;
+            case GgmlType.IQ1_S: rows = 1; tokens = VecDotNeon.KTileTokens; return &VecDotNeon.IQ1STile14;
+            case GgmlType.IQ1_M: rows = 1; tokens = VecDotNeon.KTileTokens; return &VecDotNeon.IQ1MTile14;
             default: return null;
         }
     }

@@ -400,14 +400,30 @@ internal static unsafe partial class VecDotNeon
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<sbyte> IQ4Values() => Vector128.Create(IQ4Table.Values);
 
-    /// <summary>Lanes 0–3 and 4–7 of one 32-element IQ4 group against its 32 activations.</summary>
+    /// <summary>One 32-element IQ4 group's values: elements 0–15 (the low nibbles) and 16–31 (the high ones).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void IQ4Lanes(byte* qs, sbyte* q8, Vector128<sbyte> table, out Vector128<int> lo, out Vector128<int> hi)
+    private static void IQ4Quants(byte* qs, Vector128<sbyte> table, out Vector128<sbyte> lo, out Vector128<sbyte> hi)
     {
         Vector128<byte> q = Load(qs);
-        lo = Dot4(AdvSimd.Arm64.VectorTableLookup(table, Low(q)), Load(q8));
-        hi = Dot4(AdvSimd.Arm64.VectorTableLookup(table, High(q)), Load(q8 + 16));
+        lo = AdvSimd.Arm64.VectorTableLookup(table, Low(q));
+        hi = AdvSimd.Arm64.VectorTableLookup(table, High(q));
     }
+
+    /// <summary>Two consecutive IQ4_NL blocks' values (a1, b1 and a2, b2) against two Q8_0 blocks: each pair of halves
+    /// takes its own d·d′ in one fused step per half, as <see cref="IQ4NL"/> sums even and odd blocks apart.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void IQ4NLPair(Vector128<sbyte> a1, Vector128<sbyte> b1, Vector128<sbyte> a2, Vector128<sbyte> b2, float dx1, float dx2,
+                                  Q8_0Block* y, ref Vector128<float> lo1, ref Vector128<float> hi1, ref Vector128<float> lo2, ref Vector128<float> hi2)
+    {
+        float d1 = Fp16.ToSingle(y[0].D) * dx1, d2 = Fp16.ToSingle(y[1].D) * dx2;
+        lo1 = Fma(lo1, Dot4(a1, Load(y[0].Qs)), d1); hi1 = Fma(hi1, Dot4(b1, Load(y[0].Qs + 16)), d1);
+        lo2 = Fma(lo2, Dot4(a2, Load(y[1].Qs)), d2); hi2 = Fma(hi2, Dot4(b2, Load(y[1].Qs + 16)), d2);
+    }
+
+    /// <summary>An odd last IQ4_NL block, fused into the finished sum with its eight lanes added as integers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float IQ4NLLast(Vector128<sbyte> a, Vector128<sbyte> b, float dx, Q8_0Block* y, float sum) =>
+        MathF.FusedMultiplyAdd(Fp16.ToSingle(y->D) * dx, Vector128.Sum(Dot4(a, Load(y->Qs)) + Dot4(b, Load(y->Qs + 16))), sum);
 
     /// <summary>VecDotScalar.IQ4NL's order (ggml's AVX2 one): even blocks into one pair of halves, odd blocks into
     /// another, added lane-wise before the horizontal sum; an odd last block fused afterwards. ARM64 never repacks, so
@@ -419,19 +435,57 @@ internal static unsafe partial class VecDotNeon
         Vector128<float> lo1 = default, hi1 = default, lo2 = default, hi2 = default;
         for (IQ4NLBlock* pairsEnd = x + (n / 32 & ~1); x < pairsEnd; x += 2, y += 2)
         {
-            IQ4Lanes(x[0].Qs, y[0].Qs, table, out Vector128<int> l1, out Vector128<int> h1);
-            IQ4Lanes(x[1].Qs, y[1].Qs, table, out Vector128<int> l2, out Vector128<int> h2);
-            float d1 = Fp16.ToSingle(y[0].D) * Fp16.ToSingle(x[0].D), d2 = Fp16.ToSingle(y[1].D) * Fp16.ToSingle(x[1].D);
-            lo1 = Fma(lo1, l1, d1); hi1 = Fma(hi1, h1, d1);
-            lo2 = Fma(lo2, l2, d2); hi2 = Fma(hi2, h2, d2);
+            IQ4Quants(x[0].Qs, table, out Vector128<sbyte> a1, out Vector128<sbyte> b1);
+            IQ4Quants(x[1].Qs, table, out Vector128<sbyte> a2, out Vector128<sbyte> b2);
+            IQ4NLPair(a1, b1, a2, b2, Fp16.ToSingle(x[0].D), Fp16.ToSingle(x[1].D), y, ref lo1, ref hi1, ref lo2, ref hi2);
         }
         float sum = VecDotScalar.Hsum8(lo1 + lo2, hi1 + hi2);
         if ((n / 32 & 1) != 0)
         {
-            IQ4Lanes(x->Qs, y->Qs, table, out Vector128<int> lo, out Vector128<int> hi);
-            sum = MathF.FusedMultiplyAdd(Fp16.ToSingle(y->D) * Fp16.ToSingle(x->D), Vector128.Sum(lo + hi), sum);
+            IQ4Quants(x->Qs, table, out Vector128<sbyte> a, out Vector128<sbyte> b);
+            sum = IQ4NLLast(a, b, Fp16.ToSingle(x->D), y, sum);
         }
         return sum;
+    }
+
+    /// <summary>One IQ4_NL row × four Q8_0 activation rows, each token in <see cref="IQ4NL"/>'s order; a block's table
+    /// lookups and half scale serve the four tokens.</summary>
+    public static void IQ4NLTile14(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride)
+    {
+        var x = (IQ4NLBlock*)w;
+        Q8_0Block* y0 = (Q8_0Block*)act, y1 = (Q8_0Block*)(act + actRow), y2 = (Q8_0Block*)(act + 2 * actRow), y3 = (Q8_0Block*)(act + 3 * actRow);
+        Vector128<sbyte> table = IQ4Values();
+        Vector128<float> e0 = default, f0 = default, o0 = default, p0 = default, e1 = default, f1 = default, o1 = default, p1 = default;
+        Vector128<float> e2 = default, f2 = default, o2 = default, p2 = default, e3 = default, f3 = default, o3 = default, p3 = default;
+        for (IQ4NLBlock* pairsEnd = x + (n / 32 & ~1); x < pairsEnd; x += 2, y0 += 2, y1 += 2, y2 += 2, y3 += 2)
+        {
+            IQ4Quants(x[0].Qs, table, out Vector128<sbyte> a1, out Vector128<sbyte> b1);
+            IQ4Quants(x[1].Qs, table, out Vector128<sbyte> a2, out Vector128<sbyte> b2);
+            float dx1 = Fp16.ToSingle(x[0].D), dx2 = Fp16.ToSingle(x[1].D);
+            IQ4NLPair(a1, b1, a2, b2, dx1, dx2, y0, ref e0, ref f0, ref o0, ref p0);
+            IQ4NLPair(a1, b1, a2, b2, dx1, dx2, y1, ref e1, ref f1, ref o1, ref p1);
+            IQ4NLPair(a1, b1, a2, b2, dx1, dx2, y2, ref e2, ref f2, ref o2, ref p2);
+            IQ4NLPair(a1, b1, a2, b2, dx1, dx2, y3, ref e3, ref f3, ref o3, ref p3);
+        }
+        float s0 = VecDotScalar.Hsum8(e0 + o0, f0 + p0), s1 = VecDotScalar.Hsum8(e1 + o1, f1 + p1);
+        float s2 = VecDotScalar.Hsum8(e2 + o2, f2 + p2), s3 = VecDotScalar.Hsum8(e3 + o3, f3 + p3);
+        if ((n / 32 & 1) != 0)
+        {
+            IQ4Quants(x->Qs, table, out Vector128<sbyte> a, out Vector128<sbyte> b);
+            float dx = Fp16.ToSingle(x->D);
+            s0 = IQ4NLLast(a, b, dx, y0, s0); s1 = IQ4NLLast(a, b, dx, y1, s1);
+            s2 = IQ4NLLast(a, b, dx, y2, s2); s3 = IQ4NLLast(a, b, dx, y3, s3);
+        }
+        y[0] = s0; y[yStride] = s1; y[2 * yStride] = s2; y[3 * yStride] = s3;
+    }
+
+    /// <summary>One IQ4_XS sub-block's values against its 32 activations, times its scale, into the super-block's
+    /// integer lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void IQ4XSLanes(Vector128<sbyte> a, Vector128<sbyte> b, Vector128<int> ls, sbyte* q8, ref Vector128<int> laneLo, ref Vector128<int> laneHi)
+    {
+        laneLo = AdvSimd.MultiplyAdd(laneLo, Dot4(a, Load(q8)), ls);
+        laneHi = AdvSimd.MultiplyAdd(laneHi, Dot4(b, Load(q8 + 16)), ls);
     }
 
     /// <summary>VecDotScalar.IQ4XS's lanes: each sub-block's lanes times its 6-bit scale, summed as integers over the
@@ -446,16 +500,38 @@ internal static unsafe partial class VecDotNeon
             Vector128<int> laneLo = default, laneHi = default;
             for (int ib = 0; ib < 8; ib++)
             {
-                IQ4Lanes(x[i].Qs + 16 * ib, y[i].Qs + 32 * ib, table, out Vector128<int> l, out Vector128<int> h);
-                var ls = Vector128.Create(IQ4Table.Scale(x + i, ib));
-                laneLo = AdvSimd.MultiplyAdd(laneLo, l, ls);
-                laneHi = AdvSimd.MultiplyAdd(laneHi, h, ls);
+                IQ4Quants(x[i].Qs + 16 * ib, table, out Vector128<sbyte> a, out Vector128<sbyte> b);
+                IQ4XSLanes(a, b, Vector128.Create(IQ4Table.Scale(x + i, ib)), y[i].Qs + 32 * ib, ref laneLo, ref laneHi);
             }
             float d = Fp16.ToSingle(x[i].D) * y[i].D;
             lo = Fma(lo, laneLo, d);
             hi = Fma(hi, laneHi, d);
         }
         return VecDotScalar.Hsum8(lo, hi);
+    }
+
+    /// <summary>One IQ4_XS row × four Q8_K activation rows, each token in <see cref="IQ4XS"/>'s order; a sub-block's
+    /// table lookups and scale serve the four tokens.</summary>
+    public static void IQ4XSTile14(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride)
+    {
+        var x = (IQ4XSBlock*)w;
+        const int T = KTileTokens;
+        Vector128<sbyte> table = IQ4Values();
+        Vector128<float>* lo = stackalloc Vector128<float>[T], hi = stackalloc Vector128<float>[T];
+        Vector128<int>* laneLo = stackalloc Vector128<int>[T], laneHi = stackalloc Vector128<int>[T];
+        for (int t = 0; t < T; t++) lo[t] = hi[t] = default;
+        for (int i = 0; i < n / QK.K; i++)
+        {
+            for (int t = 0; t < T; t++) laneLo[t] = laneHi[t] = default;
+            for (int ib = 0; ib < 8; ib++)
+            {
+                IQ4Quants(x[i].Qs + 16 * ib, table, out Vector128<sbyte> a, out Vector128<sbyte> b);
+                var ls = Vector128.Create(IQ4Table.Scale(x + i, ib));
+                for (int t = 0; t < T; t++) IQ4XSLanes(a, b, ls, Q8K(act, actRow, t, i)->Qs + 32 * ib, ref laneLo[t], ref laneHi[t]);
+            }
+            FuseLanes(lo, hi, laneLo, laneHi, act, actRow, i, Fp16.ToSingle(x[i].D));
+        }
+        for (int t = 0; t < T; t++) y[t * yStride] = VecDotScalar.Hsum8(lo[t], hi[t]);
     }
 
     // ---- float formats: 32 accumulators as eight vectors (s[4m..4m+3] in a[m]), VecDotScalar's reductions ----

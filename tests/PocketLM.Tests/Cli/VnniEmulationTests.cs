@@ -37,7 +37,7 @@ public sealed class VnniEmulationTests(ITestOutputHelper output) : IDisposable
         Assert.Contains(vnni ? "kernel check on X64: AVX2+AVX-VNNI" : "kernel check on X64: AVX2", r.Stdout);
         if (emulate == "1" && !System.Runtime.Intrinsics.X86.AvxVnni.IsSupported) Assert.Contains("AVX-VNNI(emulated)", r.Stdout);
         Assert.Equal(Arm64EmulationTests.KernelCheckDotTypes, r.Stdout.Split('\n').Count(l => l.StartsWith("ok") && l.Contains(" dot: ")));
-        Assert.Equal(6, r.Stdout.Split('\n').Count(l => l.StartsWith("ok") && l.Contains(", repacked: "))); // Q4_0, Q4_K × batches 1, 5, 9
+        Assert.Equal(9, r.Stdout.Split('\n').Count(l => l.StartsWith("ok") && l.Contains(", repacked: "))); // Q4_0, Q4_K, IQ4_NL × batches 1, 5, 9
         Assert.Contains("kernel check passed", r.Stdout);
     }
 
