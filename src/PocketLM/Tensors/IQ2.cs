@@ -851,7 +851,16 @@ internal static unsafe partial class VecDotNeon
 
     public static float IQ2S(byte* vx, byte* vy, int n) => GridDot<IQ2Family<IQ2SFormat>, IQ2Half>(vx, vy, n);
 
-    /// <summary>An IQ2 format as <see cref="GridDot{T, THalf}"/> takes it.</summary>
+    public static void IQ2XXSTile14(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride) =>
+        GridTile<IQ2Family<IQ2XXSFormat>, IQ2Half>(w, act, actRow, n, y, yStride);
+
+    public static void IQ2XSTile14(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride) =>
+        GridTile<IQ2Family<IQ2XSFormat>, IQ2Half>(w, act, actRow, n, y, yStride);
+
+    public static void IQ2STile14(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride) =>
+        GridTile<IQ2Family<IQ2SFormat>, IQ2Half>(w, act, actRow, n, y, yStride);
+
+    /// <summary>An IQ2 format as <see cref="GridDot{T, THalf}"/> and <see cref="GridTile{T, THalf}"/> take it.</summary>
     private struct IQ2Family<T> : IGridFormat<IQ2Half> where T : struct, IIQ2Format
     {
         public static int BlockBytes => T.BlockBytes;
@@ -897,11 +906,13 @@ internal static unsafe partial class VecDotNeon
             AdvSimd.MultiplyAdd(lanes, Dot4(grid, (Load(q8) ^ negate) - negate), scale);
     }
 
-    // ---- IQ2 and IQ3 (IQ3.cs) through one one-row kernel ----
+    // ---- IQ2 and IQ3 (IQ3.cs) through one one-row kernel and one prefill tile ----
     //
     // Both families code a super-block as eight 32-weight sub-blocks whose sign bytes come four a sub-block, 16 in one
     // vector per four sub-blocks, and both sum a sub-block's halves into lanes 0–3 and 4–7 with one Dot4 each times 2s + 1;
-    // a family says how a half is decoded (IGridFormat.SubBlock) and dotted (IGridHalf.Dot).
+    // a family says how a half is decoded (IGridFormat.SubBlock) and dotted (IGridHalf.Dot). The tile decodes each
+    // sub-block once and dots it with four tokens' activations, so every (row, token) output takes the one-row kernel's
+    // integer and float steps.
 
     private interface IGridHalf
     {
@@ -957,6 +968,43 @@ internal static unsafe partial class VecDotNeon
             hi = Fma(hi, laneHi, d);
         }
         return T.Factor * VecDotScalar.Hsum8(lo, hi);
+    }
+
+    /// <summary>One row × four Q8_K activation rows, each token in <see cref="GridDot{T, THalf}"/>'s order: a sub-block's
+    /// decoding (grid lookups, sign masks, scale) serves the four.</summary>
+    private static void GridTile<T, THalf>(byte* w, byte* act, long actRow, int n, float* y, long yStride)
+        where T : struct, IGridFormat<THalf> where THalf : struct, IGridHalf
+    {
+        long a2 = 2 * actRow, a3 = 3 * actRow;
+        ushort* index = stackalloc ushort[64];
+        Vector128<float> lo0 = default, hi0 = default, lo1 = default, hi1 = default, lo2 = default, hi2 = default, lo3 = default, hi3 = default;
+        for (int i = 0; i < n / QK.K; i++, w += T.BlockBytes)
+        {
+            T.Begin(w, index);
+            Vector128<int> l0 = default, h0 = default, l1 = default, h1 = default, l2 = default, h2 = default, l3 = default, h3 = default;
+            sbyte* q8 = Q8K(act, actRow, 0, i)->Qs;
+            for (int c = 0; c < 2; c++)
+            {
+                Vector128<byte> signs = T.Signs(w, c), pick = FirstPick;
+                for (int ib = 4 * c; ib < 4 * c + 4; ib++, q8 += 32, pick += Vector128.Create((byte)4))
+                {
+                    T.SubBlock(w, index, ib, signs, pick, out THalf a, out THalf b);
+                    l0 = a.Dot(l0, q8); h0 = b.Dot(h0, q8 + 16);
+                    l1 = a.Dot(l1, q8 + actRow); h1 = b.Dot(h1, q8 + actRow + 16);
+                    l2 = a.Dot(l2, q8 + a2); h2 = b.Dot(h2, q8 + a2 + 16);
+                    l3 = a.Dot(l3, q8 + a3); h3 = b.Dot(h3, q8 + a3 + 16);
+                }
+            }
+            float dx = Fp16.ToSingle(*(ushort*)w);
+            FuseToken(ref lo0, ref hi0, l0, h0, dx * Q8K(act, actRow, 0, i)->D);
+            FuseToken(ref lo1, ref hi1, l1, h1, dx * Q8K(act, actRow, 1, i)->D);
+            FuseToken(ref lo2, ref hi2, l2, h2, dx * Q8K(act, actRow, 2, i)->D);
+            FuseToken(ref lo3, ref hi3, l3, h3, dx * Q8K(act, actRow, 3, i)->D);
+        }
+        y[0] = T.Factor * VecDotScalar.Hsum8(lo0, hi0);
+        y[yStride] = T.Factor * VecDotScalar.Hsum8(lo1, hi1);
+        y[2 * yStride] = T.Factor * VecDotScalar.Hsum8(lo2, hi2);
+        y[3 * yStride] = T.Factor * VecDotScalar.Hsum8(lo3, hi3);
     }
 }
 

@@ -284,7 +284,13 @@ internal static unsafe partial class VecDotNeon
 
     public static float IQ3S(byte* vx, byte* vy, int n) => GridDot<IQ3Family<IQ3SFormat>, IQ3Half>(vx, vy, n);
 
-    /// <summary>An IQ3 format as <see cref="GridDot{T, THalf}"/> (IQ2.cs) takes it.</summary>
+    public static void IQ3XXSTile14(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride) =>
+        GridTile<IQ3Family<IQ3XXSFormat>, IQ3Half>(w, act, actRow, n, y, yStride);
+
+    public static void IQ3STile14(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride) =>
+        GridTile<IQ3Family<IQ3SFormat>, IQ3Half>(w, act, actRow, n, y, yStride);
+
+    /// <summary>An IQ3 format as <see cref="GridDot{T, THalf}"/> and <see cref="GridTile{T, THalf}"/> (IQ2.cs) take it.</summary>
     private struct IQ3Family<T> : IGridFormat<IQ3Half> where T : struct, IIQ3Format
     {
         public static int BlockBytes => T.BlockBytes;

@@ -85,6 +85,11 @@ public static unsafe class MatMul
             case GgmlType.Q5_K: rows = 1; tokens = VecDotNeon.KTileTokens; return &VecDotNeon.Q5KTile14;
             case GgmlType.Q3_K: rows = 1; tokens = VecDotNeon.KTileTokens; return &VecDotNeon.Q3KTile14;
             case GgmlType.Q2_K: rows = 1; tokens = VecDotNeon.KTileTokens; return &VecDotNeon.Q2KTile14;
+            case GgmlType.IQ2_XXS: rows = 1; tokens = VecDotNeon.KTileTokens; return &VecDotNeon.IQ2XXSTile14;
+            case GgmlType.IQ2_XS: rows = 1; tokens = VecDotNeon.KTileTokens; return &VecDotNeon.IQ2XSTile14;
+            case GgmlType.IQ2_S: rows = 1; tokens = VecDotNeon.KTileTokens; return &VecDotNeon.IQ2STile14;
+            case GgmlType.IQ3_XXS: rows = 1; tokens = VecDotNeon.KTileTokens; return &VecDotNeon.IQ3XXSTile14;
+            case GgmlType.IQ3_S: rows = 1; tokens = VecDotNeon.KTileTokens; return &VecDotNeon.IQ3STile14;
             default: return null;
         }
     }
