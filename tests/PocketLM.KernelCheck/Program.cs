@@ -305,7 +305,8 @@ unsafe
     using (var ctx = new ComputeContext(threads: 2, maxCols: 1024, maxBatch: 9))
         foreach (GgmlType type in new[] { GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q4_1, GgmlType.Q5_1,
                                              GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.F16,
-                                             GgmlType.IQ4_NL, GgmlType.IQ4_XS, GgmlType.IQ1_S, GgmlType.IQ1_M })
+                                             GgmlType.IQ4_NL, GgmlType.IQ4_XS, GgmlType.IQ1_S, GgmlType.IQ1_M,
+                                             GgmlType.IQ2_XXS, GgmlType.IQ2_XS, GgmlType.IQ2_S, GgmlType.IQ3_XXS, GgmlType.IQ3_S })
             foreach (int batch in new[] { 1, 5, 9 })
             foreach (bool repack in new[] { false, true })
             foreach (int cols in type == GgmlType.IQ4_NL && !repack ? new[] { 1024, 992 } : new[] { 1024 }) // 31 blocks: IQ4_NL's lone last one
@@ -338,7 +339,7 @@ unsafe
                     for (int i = 0; i < y.Length; i++)
                         if (BitConverter.SingleToInt32Bits(y[i]) != BitConverter.SingleToInt32Bits(reference[i])) bad++;
                     failures += bad;
-                    Console.WriteLine($"{(bad == 0 ? "ok  " : "FAIL")} {type,-6} matmul {rows}×{cols}, batch {batch}{(packed ? ", repacked" : "")}: {y.Length - bad}/{y.Length} bit-exact");
+                    Console.WriteLine($"{(bad == 0 ? "ok  " : "FAIL")} {type,-7} matmul {rows}×{cols}, batch {batch}{(packed ? ", repacked" : "")}: {y.Length - bad}/{y.Length} bit-exact");
                 }
             }
 

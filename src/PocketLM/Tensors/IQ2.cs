@@ -845,52 +845,166 @@ internal static unsafe partial class VecDotNeon
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<byte> IQ2FullSigns(Vector128<byte> seven) => AdvSimd.ShiftLeftAndInsert(seven, AdvSimd.PopCount(seven), 7);
 
-    public static float IQ2XXS(byte* vx, byte* vy, int n) => IQ2Dot<IQ2XXSFormat>(vx, vy, n);
+    public static float IQ2XXS(byte* vx, byte* vy, int n) => GridDot<IQ2Family<IQ2XXSFormat>, IQ2Half>(vx, vy, n);
 
-    public static float IQ2XS(byte* vx, byte* vy, int n) => IQ2Dot<IQ2XSFormat>(vx, vy, n);
+    public static float IQ2XS(byte* vx, byte* vy, int n) => GridDot<IQ2Family<IQ2XSFormat>, IQ2Half>(vx, vy, n);
 
-    public static float IQ2S(byte* vx, byte* vy, int n) => IQ2Dot<IQ2SFormat>(vx, vy, n);
+    public static float IQ2S(byte* vx, byte* vy, int n) => GridDot<IQ2Family<IQ2SFormat>, IQ2Half>(vx, vy, n);
+
+    public static void IQ2XXSTile14(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride) =>
+        GridTile<IQ2Family<IQ2XXSFormat>, IQ2Half>(w, act, actRow, n, y, yStride);
+
+    public static void IQ2XSTile14(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride) =>
+        GridTile<IQ2Family<IQ2XSFormat>, IQ2Half>(w, act, actRow, n, y, yStride);
+
+    public static void IQ2STile14(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride) =>
+        GridTile<IQ2Family<IQ2SFormat>, IQ2Half>(w, act, actRow, n, y, yStride);
+
+    /// <summary>An IQ2 format as <see cref="GridDot{T, THalf}"/> and <see cref="GridTile{T, THalf}"/> take it.</summary>
+    private struct IQ2Family<T> : IGridFormat<IQ2Half> where T : struct, IIQ2Format
+    {
+        public static int BlockBytes => T.BlockBytes;
+        public static float Factor => 0.125f;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Begin(byte* block, ushort* index) { }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<byte> Signs(byte* block, int c) => T.Signs(block, c);
+
+        /// <summary>Grid points 0–1 with sign bytes 0–1 of the sub-block's four, points 2–3 with sign bytes 2–3.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void SubBlock(byte* block, ushort* index, int ib, Vector128<byte> signs, Vector128<byte> pick,
+            out IQ2Half lo, out IQ2Half hi)
+        {
+            ulong* grid = T.Grid;
+            lo = new IQ2Half(Grid2(grid, T.Index(block, ib, 0), T.Index(block, ib, 1)), SpreadBits(signs, pick), T.Scale(block, ib, 0));
+            hi = new IQ2Half(Grid2(grid, T.Index(block, ib, 2), T.Index(block, ib, 3)),
+                SpreadBits(signs, pick + Vector128.Create((byte)2)), T.Scale(block, ib, 1));
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector128<sbyte> Grid2(ulong* grid, uint i0, uint i1) =>
+            AdvSimd.LoadAndInsertScalar(AdvSimd.LoadVector64(grid + i0).ToVector128Unsafe(), 1, grid + i1).AsSByte();
+    }
+
+    /// <summary>Half an IQ2 sub-block (weights 0–15 or 16–31): two grid points, the mask of the activations their sign
+    /// bits negate, and the half's 2s + 1.</summary>
+    private readonly struct IQ2Half : IGridHalf
+    {
+        private readonly Vector128<sbyte> grid, negate;
+        private readonly Vector128<int> scale;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public IQ2Half(Vector128<sbyte> grid, Vector128<byte> negate, int scale)
+        {
+            this.grid = grid; this.negate = negate.AsSByte(); this.scale = Vector128.Create(scale);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector128<int> Dot(Vector128<int> lanes, sbyte* q8) =>
+            AdvSimd.MultiplyAdd(lanes, Dot4(grid, (Load(q8) ^ negate) - negate), scale);
+    }
+
+    // ---- IQ2 and IQ3 (IQ3.cs) through one one-row kernel and one prefill tile ----
+    //
+    // Both families code a super-block as eight 32-weight sub-blocks whose sign bytes come four a sub-block, 16 in one
+    // vector per four sub-blocks, and both sum a sub-block's halves into lanes 0–3 and 4–7 with one Dot4 each times 2s + 1;
+    // a family says how a half is decoded (IGridFormat.SubBlock) and dotted (IGridHalf.Dot). The tile decodes each
+    // sub-block once and dots it with four tokens' activations, so every (row, token) output takes the one-row kernel's
+    // integer and float steps.
+
+    private interface IGridHalf
+    {
+        /// <summary>lanes + 2s+1 × (the half's 16 weights · the 16 activations at <paramref name="q8"/>), four products a
+        /// lane.</summary>
+        Vector128<int> Dot(Vector128<int> lanes, sbyte* q8);
+    }
+
+    private interface IGridFormat<THalf> where THalf : struct, IGridHalf
+    {
+        static abstract int BlockBytes { get; }
+
+        /// <summary>The result's factor on ggml's horizontal sum.</summary>
+        static abstract float Factor { get; }
+
+        /// <summary>Per super-block, before its sub-blocks: what <see cref="SubBlock"/> reads from
+        /// <paramref name="index"/> (64 entries).</summary>
+        static abstract void Begin(byte* block, ushort* index);
+
+        /// <summary>The sign bytes of sub-blocks 4c..4c+3, four a sub-block.</summary>
+        static abstract Vector128<byte> Signs(byte* block, int c);
+
+        /// <summary>Sub-block <paramref name="ib"/>'s two halves, signed by the four sign bytes of
+        /// <paramref name="signs"/> that <paramref name="pick"/> (<see cref="FirstPick"/> + 4·(ib mod 4)) starts at.</summary>
+        static abstract void SubBlock(byte* block, ushort* index, int ib, Vector128<byte> signs, Vector128<byte> pick,
+            out THalf lo, out THalf hi);
+    }
 
     /// <summary>VecDotScalar.GridLanes' float steps: per super-block one fused step with d·d′ for the eight integer lanes,
-    /// then 0.125 × ggml's horizontal sum.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float IQ2Dot<T>(byte* vx, byte* vy, int n) where T : struct, IIQ2Format
+    /// then the format's factor × ggml's horizontal sum.</summary>
+    private static float GridDot<T, THalf>(byte* vx, byte* vy, int n) where T : struct, IGridFormat<THalf> where THalf : struct, IGridHalf
     {
         var y = (Q8KBlock*)vy;
-        ulong* grid = T.Grid;
+        ushort* index = stackalloc ushort[64];
         Vector128<float> lo = default, hi = default;
-        // sign bytes 0 and 1 of a sub-block to bytes 0–7 and 8–15, for its first half; + 2 for the second, + 4 a sub-block
-        Vector128<byte> first = Vector128.Create(0UL, 0x0101010101010101UL).AsByte();
-        Vector128<byte> two = Vector128.Create((byte)2), four = Vector128.Create((byte)4);
         for (int i = 0; i < n / QK.K; i++, vx += T.BlockBytes)
         {
+            T.Begin(vx, index);
             Vector128<int> laneLo = default, laneHi = default;
             sbyte* q8 = y[i].Qs;
             for (int c = 0; c < 2; c++)
             {
-                Vector128<byte> signs = T.Signs(vx, c), spread = first;
-                for (int ib = 4 * c; ib < 4 * c + 4; ib++, q8 += 32, spread += four)
+                Vector128<byte> signs = T.Signs(vx, c), pick = FirstPick;
+                for (int ib = 4 * c; ib < 4 * c + 4; ib++, q8 += 32, pick += Vector128.Create((byte)4))
                 {
-                    laneLo = IQ2Half(laneLo, grid, T.Index(vx, ib, 0), T.Index(vx, ib, 1), signs, spread, q8, T.Scale(vx, ib, 0));
-                    laneHi = IQ2Half(laneHi, grid, T.Index(vx, ib, 2), T.Index(vx, ib, 3), signs, spread + two, q8 + 16, T.Scale(vx, ib, 1));
+                    T.SubBlock(vx, index, ib, signs, pick, out THalf a, out THalf b);
+                    laneLo = a.Dot(laneLo, q8);
+                    laneHi = b.Dot(laneHi, q8 + 16);
                 }
             }
             float d = Fp16.ToSingle(*(ushort*)vx) * y[i].D;
             lo = Fma(lo, laneLo, d);
             hi = Fma(hi, laneHi, d);
         }
-        return 0.125f * VecDotScalar.Hsum8(lo, hi);
+        return T.Factor * VecDotScalar.Hsum8(lo, hi);
     }
 
-    /// <summary>lanes + scale × (two grid points · 16 activations signed by the two sign bytes that
-    /// <paramref name="spread"/> picks from <paramref name="signs"/>), four products a lane.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<int> IQ2Half(Vector128<int> lanes, ulong* grid, uint i0, uint i1, Vector128<byte> signs,
-        Vector128<byte> spread, sbyte* q8, int scale)
+    /// <summary>One row × four Q8_K activation rows, each token in <see cref="GridDot{T, THalf}"/>'s order: a sub-block's
+    /// decoding (grid lookups, sign masks, scale) serves the four.</summary>
+    private static void GridTile<T, THalf>(byte* w, byte* act, long actRow, int n, float* y, long yStride)
+        where T : struct, IGridFormat<THalf> where THalf : struct, IGridHalf
     {
-        Vector128<sbyte> g = AdvSimd.LoadAndInsertScalar(AdvSimd.LoadVector64(grid + i0).ToVector128Unsafe(), 1, grid + i1).AsSByte();
-        Vector128<sbyte> neg = AdvSimd.CompareTest(AdvSimd.Arm64.VectorTableLookup(signs, spread), BitMask).AsSByte();
-        return AdvSimd.MultiplyAdd(lanes, Dot4(g, (Load(q8) ^ neg) - neg), Vector128.Create(scale));
+        long a2 = 2 * actRow, a3 = 3 * actRow;
+        ushort* index = stackalloc ushort[64];
+        Vector128<float> lo0 = default, hi0 = default, lo1 = default, hi1 = default, lo2 = default, hi2 = default, lo3 = default, hi3 = default;
+        for (int i = 0; i < n / QK.K; i++, w += T.BlockBytes)
+        {
+            T.Begin(w, index);
+            Vector128<int> l0 = default, h0 = default, l1 = default, h1 = default, l2 = default, h2 = default, l3 = default, h3 = default;
+            sbyte* q8 = Q8K(act, actRow, 0, i)->Qs;
+            for (int c = 0; c < 2; c++)
+            {
+                Vector128<byte> signs = T.Signs(w, c), pick = FirstPick;
+                for (int ib = 4 * c; ib < 4 * c + 4; ib++, q8 += 32, pick += Vector128.Create((byte)4))
+                {
+                    T.SubBlock(w, index, ib, signs, pick, out THalf a, out THalf b);
+                    l0 = a.Dot(l0, q8); h0 = b.Dot(h0, q8 + 16);
+                    l1 = a.Dot(l1, q8 + actRow); h1 = b.Dot(h1, q8 + actRow + 16);
+                    l2 = a.Dot(l2, q8 + a2); h2 = b.Dot(h2, q8 + a2 + 16);
+                    l3 = a.Dot(l3, q8 + a3); h3 = b.Dot(h3, q8 + a3 + 16);
+                }
+            }
+            float dx = Fp16.ToSingle(*(ushort*)w);
+            FuseToken(ref lo0, ref hi0, l0, h0, dx * Q8K(act, actRow, 0, i)->D);
+            FuseToken(ref lo1, ref hi1, l1, h1, dx * Q8K(act, actRow, 1, i)->D);
+            FuseToken(ref lo2, ref hi2, l2, h2, dx * Q8K(act, actRow, 2, i)->D);
+            FuseToken(ref lo3, ref hi3, l3, h3, dx * Q8K(act, actRow, 3, i)->D);
+        }
+        y[0] = T.Factor * VecDotScalar.Hsum8(lo0, hi0);
+        y[yStride] = T.Factor * VecDotScalar.Hsum8(lo1, hi1);
+        y[2 * yStride] = T.Factor * VecDotScalar.Hsum8(lo2, hi2);
+        y[3 * yStride] = T.Factor * VecDotScalar.Hsum8(lo3, hi3);
     }
 }
 

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
@@ -200,81 +201,136 @@ internal static unsafe partial class VecDotNeon
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<uint> Grid4(uint* grid, ushort* i) => Vector128.Create(grid[i[0]], grid[i[1]], grid[i[2]], grid[i[3]]);
 
-    /// <summary>One sub-block into the lanes: grid entries <paramref name="g0"/> (elements 0–15) and <paramref name="g1"/>
-    /// (16–31), signed by the four sign bytes of <paramref name="signs"/> that <paramref name="pick"/> starts at, dotted with
-    /// their activations, times the sub-block's 2s+1.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void IQ3SubBlock(ref Vector128<int> laneLo, ref Vector128<int> laneHi, Vector128<uint> g0, Vector128<uint> g1,
-        Vector128<byte> signs, Vector128<byte> pick, sbyte* q8, int scale)
+    private interface IIQ3Format
     {
-        Vector128<sbyte> m0 = SpreadBits(signs, pick).AsSByte(), m1 = SpreadBits(signs, pick + Vector128.Create((byte)2)).AsSByte();
-        Vector128<int> sc = Vector128.Create(scale);
-        laneLo = AdvSimd.MultiplyAdd(laneLo, Dot4((g0.AsSByte() ^ m0) - m0, Load(q8)), sc);
-        laneHi = AdvSimd.MultiplyAdd(laneHi, Dot4((g1.AsSByte() ^ m1) - m1, Load(q8 + 16)), sc);
+        static abstract int BlockBytes { get; }
+        static abstract uint* Grid { get; }
+
+        /// <summary>The result's factor on ggml's horizontal sum.</summary>
+        static abstract float Factor { get; }
+
+        /// <summary>Per super-block, before its sub-blocks: what <see cref="Entries"/> reads from <paramref name="index"/>
+        /// (64 entries).</summary>
+        static abstract void Begin(byte* block, ushort* index);
+
+        /// <summary>The sign bytes of sub-blocks 4c..4c+3, four a sub-block.</summary>
+        static abstract Vector128<byte> Signs(byte* block, int c);
+
+        /// <summary>Grid entries 4h..4h+3 of sub-block <paramref name="ib"/> (elements 16h..16h+15).</summary>
+        static abstract Vector128<uint> Entries(byte* block, ushort* index, uint* grid, int ib, int h);
+
+        /// <summary>2s + 1 of sub-block <paramref name="ib"/>.</summary>
+        static abstract int Scale(byte* block, int ib);
     }
 
     /// <summary>The sign bytes of four sub-blocks are decoded together (<see cref="IQ3XXSSigns"/>) and picked per
     /// sub-block with TBL, as AVX2 decodes all eight and picks with vpermd.</summary>
-    public static float IQ3XXS(byte* vx, byte* vy, int n)
+    private struct IQ3XXSFormat : IIQ3Format
     {
-        var x = (IQ3XXSBlock*)vx; var y = (Q8KBlock*)vy;
-        Vector128<float> lo = default, hi = default;
-        fixed (uint* grid = IQ3Grids.XXS)
-            for (IQ3XXSBlock* end = x + n / QK.K; x < end; x++, y++)
-            {
-                byte* q3 = x->Qs;
-                uint* aux = (uint*)(x->Qs + 64);
-                sbyte* q8 = y->Qs;
-                Vector128<int> laneLo = default, laneHi = default;
-                for (int h = 0; h < 8; h += 4)
-                {
-                    Vector128<byte> signs = IQ3XXSSigns(Vector128.Load(aux + h)), pick = FirstPick;
-                    for (int ib = h; ib < h + 4; ib++, q3 += 8, q8 += 32, pick += Vector128.Create((byte)4))
-                        IQ3SubBlock(ref laneLo, ref laneHi, Grid4(grid, q3), Grid4(grid, q3 + 4), signs, pick, q8,
-                            2 * (int)(Unsafe.ReadUnaligned<uint>(aux + ib) >> 28) + 1);
-                }
-                float d = Fp16.ToSingle(x->D) * y->D;
-                lo = Fma(lo, laneLo, d);
-                hi = Fma(hi, laneHi, d);
-            }
-        return 0.25f * VecDotScalar.Hsum8(lo, hi);
+        public static int BlockBytes => sizeof(IQ3XXSBlock);
+        public static uint* Grid => IQ3Grids.Pointer(IQ3Grids.XXS);
+        public static float Factor => 0.25f;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Begin(byte* block, ushort* index) { }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<byte> Signs(byte* block, int c) => IQ3XXSSigns(Vector128.Load(Aux(block) + 4 * c));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<uint> Entries(byte* block, ushort* index, uint* grid, int ib, int h) =>
+            Grid4(grid, ((IQ3XXSBlock*)block)->Qs + 8 * ib + 4 * h);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static int Scale(byte* block, int ib) => 2 * (int)(Unsafe.ReadUnaligned<uint>(Aux(block) + ib) >> 28) + 1;
+
+        /// <summary>Per sub-block one uint32: four 7-bit sign groups, then the scale.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static uint* Aux(byte* block) => (uint*)(((IQ3XXSBlock*)block)->Qs + 64);
     }
 
     /// <summary>The 9-bit grid indices of the super-block are built in vectors (each Qh bit spread to the high byte of
     /// its index) and stored, then read back for the table loads, as in the AVX2 kernel.</summary>
-    public static float IQ3S(byte* vx, byte* vy, int n)
+    private struct IQ3SFormat : IIQ3Format
     {
-        var x = (IQ3SBlock*)vx; var y = (Q8KBlock*)vy;
-        Vector128<float> lo = default, hi = default;
-        ushort* idx = stackalloc ushort[64];
-        var one = Vector128.Create((byte)1);
-        fixed (uint* grid = IQ3Grids.S)
-            for (IQ3SBlock* end = x + n / QK.K; x < end; x++, y++)
+        public static int BlockBytes => sizeof(IQ3SBlock);
+        public static uint* Grid => IQ3Grids.Pointer(IQ3Grids.S);
+        public static float Factor => 1f;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Begin(byte* block, ushort* index)
+        {
+            var x = (IQ3SBlock*)block;
+            Vector128<byte> qh = Vector128.Create(Unsafe.ReadUnaligned<ulong>(x->Qh)).AsByte(), pick = FirstPick;
+            for (int j = 0; j < 4; j++, pick += Vector128.Create((byte)2))
             {
-                Vector128<byte> qh = Vector128.Create(Unsafe.ReadUnaligned<ulong>(x->Qh)).AsByte(), pick = FirstPick;
-                for (int j = 0; j < 4; j++, pick += Vector128.Create((byte)2))
-                {
-                    Vector128<byte> low = Load(x->Qs + 16 * j), bit8 = SpreadBits(qh, pick) & one;
-                    Vector128.Store(AdvSimd.Arm64.ZipLow(low, bit8).AsUInt16(), idx + 16 * j);
-                    Vector128.Store(AdvSimd.Arm64.ZipHigh(low, bit8).AsUInt16(), idx + 16 * j + 8);
-                }
-                ushort* ix = idx;
-                uint scales = Unsafe.ReadUnaligned<uint>(x->Scales);
-                sbyte* q8 = y->Qs;
-                Vector128<int> laneLo = default, laneHi = default;
-                for (int h = 0; h < 8; h += 4)
-                {
-                    Vector128<byte> signs = Load(x->Signs + 4 * h);
-                    pick = FirstPick;
-                    for (int ib = h; ib < h + 4; ib++, ix += 8, q8 += 32, pick += Vector128.Create((byte)4))
-                        IQ3SubBlock(ref laneLo, ref laneHi, Grid4(grid, ix), Grid4(grid, ix + 4), signs, pick, q8,
-                            2 * (int)((scales >> 4 * ib) & 0xF) + 1);
-                }
-                float d = Fp16.ToSingle(x->D) * y->D;
-                lo = Fma(lo, laneLo, d);
-                hi = Fma(hi, laneHi, d);
+                Vector128<byte> low = Load(x->Qs + 16 * j), bit8 = SpreadBits(qh, pick) & Vector128.Create((byte)1);
+                Vector128.Store(AdvSimd.Arm64.ZipLow(low, bit8).AsUInt16(), index + 16 * j);
+                Vector128.Store(AdvSimd.Arm64.ZipHigh(low, bit8).AsUInt16(), index + 16 * j + 8);
             }
-        return VecDotScalar.Hsum8(lo, hi);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<byte> Signs(byte* block, int c) => Load(((IQ3SBlock*)block)->Signs + 16 * c);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<uint> Entries(byte* block, ushort* index, uint* grid, int ib, int h) => Grid4(grid, index + 8 * ib + 4 * h);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static int Scale(byte* block, int ib) => 2 * (int)((Unsafe.ReadUnaligned<uint>(((IQ3SBlock*)block)->Scales) >> 4 * ib) & 0xF) + 1;
+    }
+
+    public static float IQ3XXS(byte* vx, byte* vy, int n) => GridDot<IQ3Family<IQ3XXSFormat>, IQ3Half>(vx, vy, n);
+
+    public static float IQ3S(byte* vx, byte* vy, int n) => GridDot<IQ3Family<IQ3SFormat>, IQ3Half>(vx, vy, n);
+
+    public static void IQ3XXSTile14(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride) =>
+        GridTile<IQ3Family<IQ3XXSFormat>, IQ3Half>(w, act, actRow, n, y, yStride);
+
+    public static void IQ3STile14(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride) =>
+        GridTile<IQ3Family<IQ3SFormat>, IQ3Half>(w, act, actRow, n, y, yStride);
+
+    /// <summary>An IQ3 format as <see cref="GridDot{T, THalf}"/> and <see cref="GridTile{T, THalf}"/> (IQ2.cs) take it.</summary>
+    private struct IQ3Family<T> : IGridFormat<IQ3Half> where T : struct, IIQ3Format
+    {
+        public static int BlockBytes => T.BlockBytes;
+        public static float Factor => T.Factor;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Begin(byte* block, ushort* index) => T.Begin(block, index);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<byte> Signs(byte* block, int c) => T.Signs(block, c);
+
+        /// <summary>Grid entries 0–3 signed by sign bytes 0–1 of the sub-block's four, entries 4–7 by sign bytes 2–3.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void SubBlock(byte* block, ushort* index, int ib, Vector128<byte> signs, Vector128<byte> pick,
+            out IQ3Half lo, out IQ3Half hi)
+        {
+            uint* grid = T.Grid;
+            int scale = T.Scale(block, ib);
+            lo = new IQ3Half(T.Entries(block, index, grid, ib, 0), SpreadBits(signs, pick), scale);
+            hi = new IQ3Half(T.Entries(block, index, grid, ib, 1), SpreadBits(signs, pick + Vector128.Create((byte)2)), scale);
+        }
+    }
+
+    /// <summary>Half an IQ3 sub-block (elements 0–15 or 16–31): four grid entries with their signs applied, and the
+    /// sub-block's 2s + 1.</summary>
+    private readonly struct IQ3Half : IGridHalf
+    {
+        private readonly Vector128<sbyte> grid;
+        private readonly Vector128<int> scale;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public IQ3Half(Vector128<uint> entries, Vector128<byte> negate, int scale)
+        {
+            Vector128<sbyte> m = negate.AsSByte();
+            grid = (entries.AsSByte() ^ m) - m;
+            this.scale = Vector128.Create(scale);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector128<int> Dot(Vector128<int> lanes, sbyte* q8) => AdvSimd.MultiplyAdd(lanes, Dot4(grid, Load(q8)), scale);
     }
 
     /// <summary>IQ3_XXS's four 7-bit sign groups (low 28 bits of each lane) as four full sign bytes, bit 7 the parity of
@@ -347,8 +403,10 @@ public static unsafe partial class Dequantize
 }
 
 /// <summary>ggml's iq3xxs_grid and iq3s_grid (ggml-common.h): each entry four byte magnitudes, first weight in the low byte.</summary>
-internal static class IQ3Grids
+internal static unsafe class IQ3Grids
 {
+    internal static uint* Pointer(ReadOnlySpan<uint> table) => (uint*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(table)); // RVA data never moves
+
     internal static ReadOnlySpan<uint> XXS =>
     [
         0x04040404, 0x04040414, 0x04040424, 0x04040c0c, 0x04040c1c, 0x04040c3e, 0x04041404, 0x04041414,

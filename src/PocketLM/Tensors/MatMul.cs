@@ -89,6 +89,11 @@ public static unsafe class MatMul
             case GgmlType.IQ4_XS: rows = 1; tokens = VecDotNeon.KTileTokens; return &VecDotNeon.IQ4XSTile14;
             case GgmlType.IQ1_S: rows = 1; tokens = VecDotNeon.KTileTokens; return &VecDotNeon.IQ1STile14;
             case GgmlType.IQ1_M: rows = 1; tokens = VecDotNeon.KTileTokens; return &VecDotNeon.IQ1MTile14;
+            case GgmlType.IQ2_XXS: rows = 1; tokens = VecDotNeon.KTileTokens; return &VecDotNeon.IQ2XXSTile14;
+            case GgmlType.IQ2_XS: rows = 1; tokens = VecDotNeon.KTileTokens; return &VecDotNeon.IQ2XSTile14;
+            case GgmlType.IQ2_S: rows = 1; tokens = VecDotNeon.KTileTokens; return &VecDotNeon.IQ2STile14;
+            case GgmlType.IQ3_XXS: rows = 1; tokens = VecDotNeon.KTileTokens; return &VecDotNeon.IQ3XXSTile14;
+            case GgmlType.IQ3_S: rows = 1; tokens = VecDotNeon.KTileTokens; return &VecDotNeon.IQ3STile14;
             default: return null;
         }
     }

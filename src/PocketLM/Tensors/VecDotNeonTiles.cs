@@ -91,6 +91,14 @@ internal static unsafe partial class VecDotNeon
         }
     }
 
+    /// <summary>One token's super-block lanes fused into its accumulators with d·d′, as the one-row kernels do.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FuseToken(ref Vector128<float> lo, ref Vector128<float> hi, Vector128<int> laneLo, Vector128<int> laneHi, float d)
+    {
+        lo = Fma(lo, laneLo, d);
+        hi = Fma(hi, laneHi, d);
+    }
+
     /// <summary>One Q4_K row × four Q8_K activation rows, each token in <see cref="Q4K"/>'s order.</summary>
     public static void Q4KTile14(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride)
     {
