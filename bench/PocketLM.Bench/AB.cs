@@ -9,6 +9,7 @@ internal static unsafe class AB
 {
     public static int Run(string[] args)
     {
+        Micro.InitializeTensorClasses();
         int threads = int.Parse(Compare.Opt(args, "-t") ?? "2"), batch = int.Parse(Compare.Opt(args, "-b") ?? "16");
         const int rows = 4864, cols = 896 * 2; // a 1792-wide matrix: multiple of 256 for the k-quants
         var rng = new Random(1);

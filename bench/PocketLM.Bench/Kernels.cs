@@ -11,6 +11,7 @@ internal static unsafe class Kernels
 {
     public static int Run(string[] args)
     {
+        Micro.InitializeTensorClasses();
         const int rows = 4096, cols = 4096;
         SmallPages = args.Contains("--4k");
         args = args.Where(a => a != "--4k").ToArray();

@@ -16,6 +16,7 @@ internal static unsafe class Micro
         byte* act = (byte*)NativeMemory.AlignedAlloc(cols * 4, 64);
         float* y = (float*)NativeMemory.AlignedAlloc(rows * 4, 64);
         Console.WriteLine($"load average {Compare.LoadAverage()}");
+        InitializeTensorClasses();
         foreach (var type in args.Length > 0 ? args.Select(Enum.Parse<GgmlType>).ToArray() : new[] { GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q4_K, GgmlType.Q6_K })
         {
             long rb = GgmlTypeInfo.RowBytes(type, cols);
@@ -46,6 +47,20 @@ internal static unsafe class Micro
             NativeMemory.AlignedFree(w);
         }
         return 0;
+    }
+
+    /// <summary>
+    /// Runs the static constructors of PocketLM's tensor classes (half table, grids, …) before any kernel is compiled, as a
+    /// loaded model's first forward pass has. Kernels that stackalloc are compiled once with full optimisation and never
+    /// re-jitted; compiled before, say, Fp16's table exists, they keep a class-initialisation check whose helper call
+    /// makes the register allocator spill the loop's vectors — 25 % slower IQ2_S in a stand-alone benchmark, a cost a real
+    /// run does not pay.
+    /// </summary>
+    internal static void InitializeTensorClasses()
+    {
+        foreach (var t in typeof(Fp16).Assembly.GetTypes())
+            if (t.Namespace == typeof(Fp16).Namespace && !t.ContainsGenericParameters && !t.IsInterface)
+                System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(t.TypeHandle);
     }
 
     private static nint s_cpu;

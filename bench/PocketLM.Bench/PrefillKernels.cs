@@ -12,6 +12,7 @@ internal static unsafe class PrefillKernels
 {
     public static int Run(string[] args)
     {
+        Micro.InitializeTensorClasses();
         int rows = int.Parse(Compare.Opt(args, "-rows") ?? "4864"), cols = int.Parse(Compare.Opt(args, "-cols") ?? "896");
         int batch = int.Parse(Compare.Opt(args, "-b") ?? "64");
         double ghz = double.Parse(Compare.Opt(args, "-ghz") ?? "3.0", System.Globalization.CultureInfo.InvariantCulture);
