@@ -312,9 +312,7 @@ unsafe
             foreach (int cols in type == GgmlType.IQ4_NL && !repack ? new[] { 1024, 992 } : new[] { 1024 }) // 31 blocks: IQ4_NL's lone last one
             {
                 int rows = repack ? 40 : 41;
-                // x86 has no IQ4_XS tile: its AVX2 one-row kernel serves each token
-                bool untiled = type == GgmlType.F16 || (type == GgmlType.IQ4_XS && VecDotAvx2.IsSupported);
-                if (!repack && batch == 9 && !untiled && MatMul.Tile(type, simd: true, out _, out _) == null)
+                if (!repack && batch == 9 && type != GgmlType.F16 && MatMul.Tile(type, simd: true, out _, out _) == null)
                 {
                     Console.WriteLine($"FAIL {type}: no {isa} prefill tile");
                     failures++;

@@ -56,6 +56,7 @@ public static unsafe class MatMul
             case GgmlType.Q4_K: rows = 1; return &VecDotTiles.Q4KTile12;
             case GgmlType.Q6_K: rows = 1; return &VecDotTiles.Q6KTile12;
             case GgmlType.IQ4_NL: rows = 1; tokens = 4; return &VecDotTiles.IQ4NLTile14;
+            case GgmlType.IQ4_XS: rows = 1; tokens = 4; return &VecDotTiles.IQ4XSTile14;
             case GgmlType.Q5_K: rows = 1; return &VecDotTiles.Q5KTile12;
             case GgmlType.Q3_K: rows = 1; return &VecDotTiles.Q3KTile12;
             case GgmlType.Q2_K: rows = 1; return &VecDotTiles.Q2KTile12;

@@ -598,9 +598,13 @@ internal static unsafe partial class VecDotAvx2
     private static Vector256<int> IQ4XSGroup(byte* qs, sbyte* q8, Vector256<short> scale)
     {
         Vector256<sbyte> q = IQ4Quants(qs);
-        Vector256<short> p16 = Avx2.MultiplyAddAdjacent(Avx2.Sign(q, q).AsByte(), Avx2.Sign(Load32(q8), q));
-        return Avx2.MultiplyAddAdjacent(p16, scale);
+        return ScaledSignedDot(Avx2.Sign(q, q).AsByte(), q, q8, scale);
     }
+
+    /// <summary>|q| × (the 32 activations with q's signs), pair sums (vpmaddubsw), times the 16-bit scale (vpmaddwd).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<int> ScaledSignedDot(Vector256<byte> aq, Vector256<sbyte> q, sbyte* q8, Vector256<short> scale) =>
+        Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(aq, Avx2.Sign(Load32(q8), q)), scale);
 
     // ---- float formats ----
 

@@ -376,6 +376,44 @@ internal static unsafe partial class VecDotTiles
         y[0] = s0; y[yStride] = s1; y[2 * yStride] = s2; y[3 * yStride] = s3;
     }
 
+    /// <summary>
+    /// One IQ4_XS row × four Q8_K activation rows (prefill), in the one-row kernel's order: per token the super-block's
+    /// eight sub-block sums in integer lanes, then one fused step with d·d′. Each sub-block's table lookup, |q| and scale
+    /// serve all four tokens (llama.cpp runs its one-row kernel per row and token for this type).
+    /// </summary>
+    public static void IQ4XSTile14(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride)
+    {
+        var x = (IQ4XSBlock*)w;
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        Vector128<sbyte> table = VecDotAvx2.IQ4Values();
+        var m4 = Vector128.Create((byte)0xF);
+        for (int i = 0; i < n / QK.K; i++)
+        {
+            Vector256<byte> scales = VecDotAvx2.BothHalves(VecDotAvx2.IQ4XSScales(x + i));
+            var y0 = (Q8KBlock*)act + i;
+            var y1 = (Q8KBlock*)(act + actRow) + i;
+            var y2 = (Q8KBlock*)(act + 2 * actRow) + i;
+            var y3 = (Q8KBlock*)(act + 3 * actRow) + i;
+            Vector256<int> s0 = default, s1 = default, s2 = default, s3 = default;
+            for (int k = 0; k < 8; k++)
+            {
+                Vector256<sbyte> q = VecDotAvx2.IQ4Quants(x[i].Qs + 16 * k, table, m4);
+                Vector256<byte> aq = Avx2.Sign(q, q).AsByte();
+                Vector256<short> scale = VecDotAvx2.Pick(scales, VecDotAvx2.ScaleShuffle(k));
+                s0 += VecDotAvx2.ScaledSignedDot(aq, q, y0->Qs + 32 * k, scale);
+                s1 += VecDotAvx2.ScaledSignedDot(aq, q, y1->Qs + 32 * k, scale);
+                s2 += VecDotAvx2.ScaledSignedDot(aq, q, y2->Qs + 32 * k, scale);
+                s3 += VecDotAvx2.ScaledSignedDot(aq, q, y3->Qs + 32 * k, scale);
+            }
+            float dx = Fp16.Table[x[i].D];
+            a0 = Fma.MultiplyAdd(Vector256.Create(dx * y0->D), Avx.ConvertToVector256Single(s0), a0);
+            a1 = Fma.MultiplyAdd(Vector256.Create(dx * y1->D), Avx.ConvertToVector256Single(s1), a1);
+            a2 = Fma.MultiplyAdd(Vector256.Create(dx * y2->D), Avx.ConvertToVector256Single(s2), a2);
+            a3 = Fma.MultiplyAdd(Vector256.Create(dx * y3->D), Avx.ConvertToVector256Single(s3), a3);
+        }
+        y[0] = Hsum(a0); y[yStride] = Hsum(a1); y[2 * yStride] = Hsum(a2); y[3 * yStride] = Hsum(a3);
+    }
+
     /// <summary>One Q8_0 activation block against an unpacked signed weight block: the one-row kernel's fused step (dy·dx).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> TableStep(Vector256<sbyte> aq, Vector256<sbyte> q, float dx, byte* yb, Vector256<float> acc) =>

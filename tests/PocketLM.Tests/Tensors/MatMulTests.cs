@@ -108,7 +108,7 @@ public unsafe class MatMulTests
             Assert.True(BitConverter.SingleToInt32Bits(fast[i]) == BitConverter.SingleToInt32Bits(p.Y[i]), $"[{i}]: {fast[i]} vs scalar {p.Y[i]}");
     }
 
-    /// <summary>The one-row × four-token i-quant tiles, for every batch 1–9 (tiles, then the one-row tail) and one or
+    /// <summary>The one-row × four-token i-quant tiles (the grid types and IQ4_XS), for every batch 1–9 (tiles, then the one-row tail) and one or
     /// three super-blocks per row: every output has the scalar reference's bits.</summary>
     [Theory]
     [InlineData(GgmlType.IQ3_XXS)]
@@ -118,6 +118,7 @@ public unsafe class MatMulTests
     [InlineData(GgmlType.IQ2_S)]
     [InlineData(GgmlType.IQ1_S)]
     [InlineData(GgmlType.IQ1_M)]
+    [InlineData(GgmlType.IQ4_XS)]
     public void IQGridTilesMatchScalarPath(GgmlType type)
     {
         if (VecDotAvx2.IsSupported)
