@@ -49,19 +49,10 @@ internal static unsafe class Micro
         return 0;
     }
 
-    /// <summary>
-    /// Runs the static constructors of PocketLM's tensor classes (half table, grids, …) before any kernel is compiled, as a
-    /// loaded model's first forward pass has. Kernels that stackalloc are compiled once with full optimisation and never
-    /// re-jitted; compiled before, say, Fp16's table exists, they keep a class-initialisation check whose helper call
-    /// makes the register allocator spill the loop's vectors — 25 % slower IQ2_S in a stand-alone benchmark, a cost a real
-    /// run does not pay.
-    /// </summary>
-    internal static void InitializeTensorClasses()
-    {
-        foreach (var t in typeof(Fp16).Assembly.GetTypes())
-            if (t.Namespace == typeof(Fp16).Namespace && !t.ContainsGenericParameters && !t.IsInterface)
-                System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(t.TypeHandle);
-    }
+    /// <summary>The tensor classes initialised before any kernel is compiled, as a model's session does
+    /// (<see cref="ComputeContext.InitializeKernelClasses"/>): otherwise a kernel that stackallocs can be compiled, once,
+    /// with a class-initialisation check in its loop that a real run does not have.</summary>
+    internal static void InitializeTensorClasses() => ComputeContext.InitializeKernelClasses();
 
     private static nint s_cpu;
 
