@@ -226,6 +226,43 @@ internal static unsafe partial class VecDotNeon
         u1 = High(q1) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h1, 2 * j + 1) & one, 4).AsSByte();
     }
 
+    /// <summary>Q4_K: the low and high nibbles of a 32-byte qs group (sub-blocks 2j and 2j + 1), two halves each.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Q4KQuants(byte* q4, out Vector128<sbyte> a0, out Vector128<sbyte> b0, out Vector128<sbyte> a1, out Vector128<sbyte> b1)
+    {
+        Vector128<byte> q0 = Load(q4), q1 = Load(q4 + 16);
+        a0 = Low(q0); b0 = High(q0); a1 = Low(q1); b1 = High(q1);
+    }
+
+    /// <summary>Q4_K group j's lanes against the 64 activations at <paramref name="q8"/>: scale s0 for the low nibbles,
+    /// s1 for the high.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Q4KLanes(Vector128<sbyte> a0, Vector128<sbyte> b0, Vector128<sbyte> a1, Vector128<sbyte> b1, int s0, int s1,
+                                  sbyte* q8, ref Vector128<int> lo, ref Vector128<int> hi)
+    {
+        lo += Dot4(a0, Load(q8)) * s0 + Dot4(b0, Load(q8 + 32)) * s1;
+        hi += Dot4(a1, Load(q8 + 16)) * s0 + Dot4(b1, Load(q8 + 48)) * s1;
+    }
+
+    /// <summary>Q4_K's four min lanes fused with dmin, reduced as the one-row kernel does.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float MinSum(Vector128<float> m) => (m.GetElement(0) + m.GetElement(2)) + (m.GetElement(1) + m.GetElement(3));
+
+    /// <summary>Q6_K's −32 offset through bsums, in the lanes llama.cpp's AVX2 kernel puts it (see VecDotScalar.Q6K).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Q6KOffsets(short* bsums, sbyte* scl, int* offset)
+    {
+        for (int k = 0; k < 8; k++) offset[k] = -32 * (bsums[2 * k] * scl[2 * k] + bsums[2 * k + 1] * scl[2 * k + 1]);
+    }
+
+    /// <summary>Q6_K part lanes against 32 activations: scale s0 for the first 16, s1 for the second.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Q6KLanes(Vector128<sbyte> v0, Vector128<sbyte> v1, int s0, int s1, sbyte* q8, ref Vector128<int> lo, ref Vector128<int> hi)
+    {
+        lo += Dot4(v0, Load(q8)) * s0;
+        hi += Dot4(v1, Load(q8 + 16)) * s1;
+    }
+
     /// <summary>Q6_K: the 6-bit quants (0..63, offset applied through bsums) of part p of a 128-element half.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void Q6KQuants(byte* ql, Vector128<byte> h0, Vector128<byte> h1, int p, out Vector128<sbyte> v0, out Vector128<sbyte> v1)
@@ -320,16 +357,13 @@ internal static unsafe partial class VecDotNeon
             Vector128<int> laneLo = default, laneHi = default;
             for (int j = 0; j < 4; j++)
             {
-                byte* q4 = x[i].Qs + 32 * j;
-                sbyte* q8 = y[i].Qs + 64 * j;
-                Vector128<byte> q0 = Load(q4), q1 = Load(q4 + 16);
-                laneLo += Dot4(Low(q0), Load(q8)) * sm[2 * j] + Dot4(High(q0), Load(q8 + 32)) * sm[2 * j + 1];
-                laneHi += Dot4(Low(q1), Load(q8 + 16)) * sm[2 * j] + Dot4(High(q1), Load(q8 + 48)) * sm[2 * j + 1];
+                Q4KQuants(x[i].Qs + 32 * j, out var a0, out var b0, out var a1, out var b1);
+                Q4KLanes(a0, b0, a1, b1, sm[2 * j], sm[2 * j + 1], y[i].Qs + 64 * j, ref laneLo, ref laneHi);
             }
             lo = Fma(lo, laneLo, d);
             hi = Fma(hi, laneHi, d);
         }
-        return VecDotScalar.Hsum8(lo, hi) + ((accm.GetElement(0) + accm.GetElement(2)) + (accm.GetElement(1) + accm.GetElement(3)));
+        return VecDotScalar.Hsum8(lo, hi) + MinSum(accm);
     }
 
     public static float Q5K(byte* vx, byte* vy, int n)
@@ -370,9 +404,7 @@ internal static unsafe partial class VecDotNeon
         {
             float d = y[i].D * Fp16.ToSingle(x[i].D);
             sbyte* scl = x[i].Scales;
-            short* bsums = y[i].BSums;
-            // The −32 offset through bsums, in the lanes llama.cpp's AVX2 kernel puts it (see VecDotScalar.Q6K).
-            for (int k = 0; k < 8; k++) offset[k] = -32 * (bsums[2 * k] * scl[2 * k] + bsums[2 * k + 1] * scl[2 * k + 1]);
+            Q6KOffsets(y[i].BSums, scl, offset);
             Vector128<int> laneLo = Vector128.Load(offset), laneHi = Vector128.Load(offset + 4);
             for (int c = 0; c < 2; c++)
             {
@@ -384,8 +416,7 @@ internal static unsafe partial class VecDotNeon
                 {
                     sbyte* q8 = y[i].Qs + 128 * c + 32 * p;
                     Q6KQuants(ql, h0, h1, p, out Vector128<sbyte> v0, out Vector128<sbyte> v1);
-                    laneLo += Dot4(v0, Load(q8)) * sc[2 * p];
-                    laneHi += Dot4(v1, Load(q8 + 16)) * sc[2 * p + 1];
+                    Q6KLanes(v0, v1, sc[2 * p], sc[2 * p + 1], q8, ref laneLo, ref laneHi);
                 }
             }
             lo = Fma(lo, laneLo, d);

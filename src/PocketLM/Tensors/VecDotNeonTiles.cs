@@ -99,90 +99,92 @@ internal static unsafe partial class VecDotNeon
         hi = Fma(hi, laneHi, d);
     }
 
-    /// <summary>One Q4_K row × four Q8_K activation rows, each token in <see cref="Q4K"/>'s order.</summary>
+    /// <summary>One Q4_K row × four Q8_K activation rows, each token in <see cref="Q4K"/>'s order. The four tokens' lanes
+    /// and accumulators are named locals, so they stay in registers (a loop over tokens kept them in memory).</summary>
     public static void Q4KTile14(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride)
     {
         var x = (Q4KBlock*)w;
-        const int T = KTileTokens;
-        Vector128<float>* lo = stackalloc Vector128<float>[T], hi = stackalloc Vector128<float>[T], accm = stackalloc Vector128<float>[T];
-        Vector128<int>* laneLo = stackalloc Vector128<int>[T], laneHi = stackalloc Vector128<int>[T];
-        for (int t = 0; t < T; t++) lo[t] = hi[t] = accm[t] = default;
+        Vector128<float>* accm = stackalloc Vector128<float>[KTileTokens];
+        for (int t = 0; t < KTileTokens; t++) accm[t] = default;
+        Vector128<float> lo0 = default, hi0 = default, lo1 = default, hi1 = default, lo2 = default, hi2 = default, lo3 = default, hi3 = default;
         int* sm = stackalloc int[16];
         int* mins = stackalloc int[4];
+        long a2 = 2 * actRow, a3 = 3 * actRow;
         for (int i = 0; i < n / QK.K; i++)
         {
             VecDotScalar.ScalesAndMins(x[i].Scales, sm);
             float xd = Fp16.ToSingle(x[i].D), xmin = Fp16.ToSingle(x[i].DMin);
-            for (int t = 0; t < T; t++)
+            for (int t = 0; t < KTileTokens; t++)
             {
                 var yt = Q8K(act, actRow, t, i);
                 for (int k = 0; k < 4; k++) mins[k] = VecDotScalar.MinLane(sm, yt->BSums, k);
                 accm[t] = Fma(accm[t], Vector128.Load(mins), -yt->D * xmin);
-                laneLo[t] = laneHi[t] = default;
             }
-            for (int j = 0; j < 4; j++)
+            Vector128<int> l0 = default, h0 = default, l1 = default, h1 = default, l2 = default, h2 = default, l3 = default, h3 = default;
+            sbyte* q8 = Q8K(act, actRow, 0, i)->Qs;
+            for (int j = 0; j < 4; j++, q8 += 64)
             {
-                byte* q4 = x[i].Qs + 32 * j;
-                Vector128<byte> q0 = Load(q4), q1 = Load(q4 + 16);
-                Vector128<sbyte> a0 = Low(q0), b0 = High(q0), a1 = Low(q1), b1 = High(q1);
+                Q4KQuants(x[i].Qs + 32 * j, out var a0, out var b0, out var a1, out var b1);
                 int s0 = sm[2 * j], s1 = sm[2 * j + 1];
-                for (int t = 0; t < T; t++)
-                {
-                    sbyte* q8 = Q8K(act, actRow, t, i)->Qs + 64 * j;
-                    laneLo[t] += Dot4(a0, Load(q8)) * s0 + Dot4(b0, Load(q8 + 32)) * s1;
-                    laneHi[t] += Dot4(a1, Load(q8 + 16)) * s0 + Dot4(b1, Load(q8 + 48)) * s1;
-                }
+                Q4KLanes(a0, b0, a1, b1, s0, s1, q8, ref l0, ref h0);
+                Q4KLanes(a0, b0, a1, b1, s0, s1, q8 + actRow, ref l1, ref h1);
+                Q4KLanes(a0, b0, a1, b1, s0, s1, q8 + a2, ref l2, ref h2);
+                Q4KLanes(a0, b0, a1, b1, s0, s1, q8 + a3, ref l3, ref h3);
             }
-            FuseLanes(lo, hi, laneLo, laneHi, act, actRow, i, xd);
+            FuseToken(ref lo0, ref hi0, l0, h0, Q8K(act, actRow, 0, i)->D * xd);
+            FuseToken(ref lo1, ref hi1, l1, h1, Q8K(act, actRow, 1, i)->D * xd);
+            FuseToken(ref lo2, ref hi2, l2, h2, Q8K(act, actRow, 2, i)->D * xd);
+            FuseToken(ref lo3, ref hi3, l3, h3, Q8K(act, actRow, 3, i)->D * xd);
         }
-        for (int t = 0; t < T; t++)
-        {
-            Vector128<float> m = accm[t];
-            y[t * yStride] = Sum(lo[t], hi[t]) + ((m.GetElement(0) + m.GetElement(2)) + (m.GetElement(1) + m.GetElement(3)));
-        }
+        y[0] = Sum(lo0, hi0) + MinSum(accm[0]);
+        y[yStride] = Sum(lo1, hi1) + MinSum(accm[1]);
+        y[2 * yStride] = Sum(lo2, hi2) + MinSum(accm[2]);
+        y[3 * yStride] = Sum(lo3, hi3) + MinSum(accm[3]);
     }
 
-    /// <summary>One Q6_K row × four Q8_K activation rows, each token in <see cref="Q6K"/>'s order.</summary>
+    /// <summary>One Q6_K row × four Q8_K activation rows, each token in <see cref="Q6K"/>'s order; lanes and accumulators
+    /// in registers as in <see cref="Q4KTile14"/>.</summary>
     public static void Q6KTile14(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride)
     {
         var x = (Q6KBlock*)w;
-        const int T = KTileTokens;
-        Vector128<float>* lo = stackalloc Vector128<float>[T], hi = stackalloc Vector128<float>[T];
-        Vector128<int>* laneLo = stackalloc Vector128<int>[T], laneHi = stackalloc Vector128<int>[T];
-        for (int t = 0; t < T; t++) lo[t] = hi[t] = default;
-        int* offset = stackalloc int[8];
+        Vector128<float> lo0 = default, hi0 = default, lo1 = default, hi1 = default, lo2 = default, hi2 = default, lo3 = default, hi3 = default;
+        int* offset = stackalloc int[8 * KTileTokens];
+        long a2 = 2 * actRow, a3 = 3 * actRow;
         for (int i = 0; i < n / QK.K; i++)
         {
             float xd = Fp16.ToSingle(x[i].D);
             sbyte* scl = x[i].Scales;
-            for (int t = 0; t < T; t++)
-            {
-                short* bsums = Q8K(act, actRow, t, i)->BSums;
-                for (int k = 0; k < 8; k++) offset[k] = -32 * (bsums[2 * k] * scl[2 * k] + bsums[2 * k + 1] * scl[2 * k + 1]);
-                laneLo[t] = Vector128.Load(offset);
-                laneHi[t] = Vector128.Load(offset + 4);
-            }
+            for (int t = 0; t < KTileTokens; t++) Q6KOffsets(Q8K(act, actRow, t, i)->BSums, scl, offset + 8 * t);
+            Vector128<int> l0 = Vector128.Load(offset), h0 = Vector128.Load(offset + 4);
+            Vector128<int> l1 = Vector128.Load(offset + 8), h1 = Vector128.Load(offset + 12);
+            Vector128<int> l2 = Vector128.Load(offset + 16), h2 = Vector128.Load(offset + 20);
+            Vector128<int> l3 = Vector128.Load(offset + 24), h3 = Vector128.Load(offset + 28);
+            sbyte* q8 = Q8K(act, actRow, 0, i)->Qs;
             for (int c = 0; c < 2; c++)
             {
                 byte* ql = x[i].Ql + 64 * c;
                 byte* qh = x[i].Qh + 32 * c;
                 sbyte* sc = scl + 8 * c;
-                Vector128<byte> h0 = Load(qh), h1 = Load(qh + 16);
-                for (int p = 0; p < 4; p++)
+                Vector128<byte> hb0 = Load(qh), hb1 = Load(qh + 16);
+                for (int p = 0; p < 4; p++, q8 += 32)
                 {
-                    Q6KQuants(ql, h0, h1, p, out Vector128<sbyte> v0, out Vector128<sbyte> v1);
+                    Q6KQuants(ql, hb0, hb1, p, out Vector128<sbyte> v0, out Vector128<sbyte> v1);
                     int s0 = sc[2 * p], s1 = sc[2 * p + 1];
-                    for (int t = 0; t < T; t++)
-                    {
-                        sbyte* q8 = Q8K(act, actRow, t, i)->Qs + 128 * c + 32 * p;
-                        laneLo[t] += Dot4(v0, Load(q8)) * s0;
-                        laneHi[t] += Dot4(v1, Load(q8 + 16)) * s1;
-                    }
+                    Q6KLanes(v0, v1, s0, s1, q8, ref l0, ref h0);
+                    Q6KLanes(v0, v1, s0, s1, q8 + actRow, ref l1, ref h1);
+                    Q6KLanes(v0, v1, s0, s1, q8 + a2, ref l2, ref h2);
+                    Q6KLanes(v0, v1, s0, s1, q8 + a3, ref l3, ref h3);
                 }
             }
-            FuseLanes(lo, hi, laneLo, laneHi, act, actRow, i, xd);
+            FuseToken(ref lo0, ref hi0, l0, h0, Q8K(act, actRow, 0, i)->D * xd);
+            FuseToken(ref lo1, ref hi1, l1, h1, Q8K(act, actRow, 1, i)->D * xd);
+            FuseToken(ref lo2, ref hi2, l2, h2, Q8K(act, actRow, 2, i)->D * xd);
+            FuseToken(ref lo3, ref hi3, l3, h3, Q8K(act, actRow, 3, i)->D * xd);
         }
-        for (int t = 0; t < T; t++) y[t * yStride] = Sum(lo[t], hi[t]);
+        y[0] = Sum(lo0, hi0);
+        y[yStride] = Sum(lo1, hi1);
+        y[2 * yStride] = Sum(lo2, hi2);
+        y[3 * yStride] = Sum(lo3, hi3);
     }
 
     /// <summary>One Q5_K row × four Q8_K activation rows, each token in <see cref="Q5K"/>'s order.</summary>
