@@ -240,9 +240,7 @@ internal static unsafe partial class VecDotAvx2
     {
         Vector256<float> acc1 = Vector256<float>.Zero, acc2 = Vector256<float>.Zero;
         var ones = Vector256.Create((short)1);
-        var ones8 = Vector256.Create((sbyte)1);
         var two = Vector256.Create((byte)2);
-        var eight = Vector256.Create((byte)8);
         var scaleShifts = Vector256.Create(0UL, 6, 3, 9);
         var shifts = Vector256.Create(0u, 4, 8, 12, 0, 4, 8, 12); // a nibble per group: 3 index bits, then the delta sign
         // the delta sign bit of each 8-element group within the sub-block's 16 qh bits
@@ -250,32 +248,65 @@ internal static unsafe partial class VecDotAvx2
         for (IQ1MBlock* end = x + nb; x < end; x++, y++)
         {
             ushort* sc = (ushort*)x->Scales;
-            Vector256<short> s16 = Avx2.ShiftRightLogicalVariable(Vector256.Create(*(ulong*)sc), scaleShifts).AsInt16();
-            Vector256<byte> scales = (Avx2.ShiftLeftLogical(s16 & Vector256.Create((short)7), 1) + ones).AsByte();
+            Vector256<byte> scales = IQ1MScales(sc, scaleShifts, ones);
             ushort* qh = (ushort*)x->Qh;
             IQ1Indices(x->Qs, qh, shifts, idx);
             sbyte* q8 = y->Qs;
             int* j = idx;
             Vector256<short> sum1 = Vector256<short>.Zero, sum2 = Vector256<short>.Zero;
-            // even sub-blocks' scales are int16 lane ib/2 of each half, odd ones lane 4 + ib/2
             Vector256<byte> pick = Vector256<byte>.Zero;
             for (int ib = 0; ib < 8; ib += 2, q8 += 64, j += 8, pick += two)
             {
-                Vector256<sbyte> g1 = Vector256.Create(grid[j[0]], grid[j[1]], grid[j[2]], grid[j[3]]).AsSByte();
-                Vector256<sbyte> g2 = Vector256.Create(grid[j[4]], grid[j[5]], grid[j[6]], grid[j[7]]).AsSByte();
-                Vector256<byte> ls1 = Avx2.Shuffle(scales, pick), ls2 = Avx2.Shuffle(scales, pick + eight);
-                // −1 or +1 in every byte of a group
-                Vector256<sbyte> sign1 = Avx2.CompareEqual(Vector256.Create((short)qh[ib]) & signBit, signBit).AsSByte() | ones8;
-                Vector256<sbyte> sign2 = Avx2.CompareEqual(Vector256.Create((short)qh[ib + 1]) & signBit, signBit).AsSByte() | ones8;
-                Vector256<sbyte> q1 = Load32(q8), q2 = Load32(q8 + 32);
-                sum1 += Avx2.MultiplyAddAdjacent(ls1, Avx2.Sign(q1, g1)) + Avx2.MultiplyAddAdjacent(ls2, Avx2.Sign(q2, g2));
-                sum2 += Avx2.MultiplyAddAdjacent(ls1, Avx2.Sign(q1, sign1)) + Avx2.MultiplyAddAdjacent(ls2, Avx2.Sign(q2, sign2));
+                IQ1MPairQuants(grid, j, scales, pick, qh, ib, signBit, out var g1, out var g2, out var ls1, out var ls2, out var sign1, out var sign2);
+                IQ1MPair((byte*)q8, ls1, ls2, g1, g2, sign1, sign2, ref sum1, ref sum2);
             }
-            var d = Vector256.Create(y->D * half[IQ1Grid.HalfScale(sc)]);
-            acc1 = Fma.MultiplyAdd(d, Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(sum1, ones)), acc1);
-            acc2 = Fma.MultiplyAdd(d, Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(sum2, ones)), acc2);
+            IQ1MStep(half[IQ1Grid.HalfScale(sc)], (byte*)y, sum1, sum2, ones, ref acc1, ref acc2);
         }
         return Hsum(acc1) + IQ1Grid.Delta * Hsum(acc2);
+    }
+
+    /// <summary>IQ1_M's 16 scales as 2s + 1 bytes in int16 lanes (see <see cref="IQ1M(byte*, byte*, int)"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<byte> IQ1MScales(ushort* sc, Vector256<ulong> scaleShifts, Vector256<short> ones)
+    {
+        Vector256<short> s16 = Avx2.ShiftRightLogicalVariable(Vector256.Create(*(ulong*)sc), scaleShifts).AsInt16();
+        return (Avx2.ShiftLeftLogical(s16 & Vector256.Create((short)7), 1) + ones).AsByte();
+    }
+
+    /// <summary>IQ1_M sub-blocks ib and ib + 1: their grid bytes, their scales under each product pair (even sub-blocks'
+    /// scales are int16 lane ib/2 of each half, odd ones lane 4 + ib/2) and the ±1 delta sign of every byte.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void IQ1MPairQuants(ulong* grid, int* j, Vector256<byte> scales, Vector256<byte> pick, ushort* qh, int ib, Vector256<short> signBit,
+        out Vector256<sbyte> g1, out Vector256<sbyte> g2, out Vector256<byte> ls1, out Vector256<byte> ls2, out Vector256<sbyte> sign1, out Vector256<sbyte> sign2)
+    {
+        var ones8 = Vector256.Create((sbyte)1);
+        g1 = Vector256.Create(grid[j[0]], grid[j[1]], grid[j[2]], grid[j[3]]).AsSByte();
+        g2 = Vector256.Create(grid[j[4]], grid[j[5]], grid[j[6]], grid[j[7]]).AsSByte();
+        ls1 = Avx2.Shuffle(scales, pick);
+        ls2 = Avx2.Shuffle(scales, pick + Vector256.Create((byte)8));
+        sign1 = Avx2.CompareEqual(Vector256.Create((short)qh[ib]) & signBit, signBit).AsSByte() | ones8;
+        sign2 = Avx2.CompareEqual(Vector256.Create((short)qh[ib + 1]) & signBit, signBit).AsSByte() | ones8;
+    }
+
+    /// <summary>One token's products with IQ1_M sub-blocks ib, ib + 1: scale × grid·y into the first int16 sums, scale ×
+    /// delta-signed y into the second.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void IQ1MPair(byte* q8, Vector256<byte> ls1, Vector256<byte> ls2, Vector256<sbyte> g1, Vector256<sbyte> g2,
+        Vector256<sbyte> sign1, Vector256<sbyte> sign2, ref Vector256<short> sum1, ref Vector256<short> sum2)
+    {
+        Vector256<sbyte> q1 = Avx.LoadVector256((sbyte*)q8), q2 = Avx.LoadVector256((sbyte*)(q8 + 32));
+        sum1 += Avx2.MultiplyAddAdjacent(ls1, Avx2.Sign(q1, g1)) + Avx2.MultiplyAddAdjacent(ls2, Avx2.Sign(q2, g2));
+        sum2 += Avx2.MultiplyAddAdjacent(ls1, Avx2.Sign(q1, sign1)) + Avx2.MultiplyAddAdjacent(ls2, Avx2.Sign(q2, sign2));
+    }
+
+    /// <summary>A super-block's fused steps with d·d′ (y's d first, as ggml) for the grid and delta sums.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void IQ1MStep(float dx, byte* yBlock, Vector256<short> sum1, Vector256<short> sum2, Vector256<short> ones,
+        ref Vector256<float> acc1, ref Vector256<float> acc2)
+    {
+        var d = Vector256.Create(((Q8KBlock*)yBlock)->D * dx);
+        acc1 = Fma.MultiplyAdd(d, Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(sum1, ones)), acc1);
+        acc2 = Fma.MultiplyAdd(d, Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(sum2, ones)), acc2);
     }
 }
 

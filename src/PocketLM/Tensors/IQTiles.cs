@@ -329,9 +329,7 @@ internal static unsafe partial class VecDotTiles
         long s2 = 2 * actRow, s3 = 3 * actRow;
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, e0 = default, e1 = default, e2 = default, e3 = default;
         var ones = Vector256.Create((short)1);
-        var ones8 = Vector256.Create((sbyte)1);
         var two = Vector256.Create((byte)2);
-        var eight = Vector256.Create((byte)8);
         var scaleShifts = Vector256.Create(0UL, 6, 3, 9);
         var shifts = Vector256.Create(0u, 4, 8, 12, 0, 4, 8, 12);
         var signBit = Vector256.Create(0x0008_0008_0008_0008UL, 0x0080_0080_0080_0080UL, 0x0800_0800_0800_0800UL, 0x8000_8000_8000_8000UL).AsInt16();
@@ -339,8 +337,7 @@ internal static unsafe partial class VecDotTiles
         for (IQ1MBlock* end = x + nb; x < end; x++, yb += sizeof(Q8KBlock))
         {
             ushort* sc = (ushort*)x->Scales;
-            Vector256<short> s16 = Avx2.ShiftRightLogicalVariable(Vector256.Create(*(ulong*)sc), scaleShifts).AsInt16();
-            Vector256<byte> scales = (Avx2.ShiftLeftLogical(s16 & Vector256.Create((short)7), 1) + ones).AsByte();
+            Vector256<byte> scales = VecDotAvx2.IQ1MScales(sc, scaleShifts, ones);
             ushort* qh = (ushort*)x->Qh;
             VecDotAvx2.IQ1Indices(x->Qs, qh, shifts, idx);
             byte* q8 = (byte*)((Q8KBlock*)yb)->Qs;
@@ -349,43 +346,21 @@ internal static unsafe partial class VecDotTiles
             Vector256<byte> pick = Vector256<byte>.Zero;
             for (int ib = 0; ib < 8; ib += 2, q8 += 64, j += 8, pick += two)
             {
-                Vector256<sbyte> g1 = Vector256.Create(grid[j[0]], grid[j[1]], grid[j[2]], grid[j[3]]).AsSByte();
-                Vector256<sbyte> g2 = Vector256.Create(grid[j[4]], grid[j[5]], grid[j[6]], grid[j[7]]).AsSByte();
-                Vector256<byte> ls1 = Avx2.Shuffle(scales, pick), ls2 = Avx2.Shuffle(scales, pick + eight);
-                Vector256<sbyte> sign1 = Avx2.CompareEqual(Vector256.Create((short)qh[ib]) & signBit, signBit).AsSByte() | ones8;
-                Vector256<sbyte> sign2 = Avx2.CompareEqual(Vector256.Create((short)qh[ib + 1]) & signBit, signBit).AsSByte() | ones8;
-                IQ1MPair(q8, ls1, ls2, g1, g2, sign1, sign2, ref g0, ref d0);
-                IQ1MPair(q8 + actRow, ls1, ls2, g1, g2, sign1, sign2, ref g1s, ref d1);
-                IQ1MPair(q8 + s2, ls1, ls2, g1, g2, sign1, sign2, ref g2s, ref d2);
-                IQ1MPair(q8 + s3, ls1, ls2, g1, g2, sign1, sign2, ref g3, ref d3);
+                VecDotAvx2.IQ1MPairQuants(grid, j, scales, pick, qh, ib, signBit, out var g1, out var g2, out var ls1, out var ls2, out var sign1, out var sign2);
+                VecDotAvx2.IQ1MPair(q8, ls1, ls2, g1, g2, sign1, sign2, ref g0, ref d0);
+                VecDotAvx2.IQ1MPair(q8 + actRow, ls1, ls2, g1, g2, sign1, sign2, ref g1s, ref d1);
+                VecDotAvx2.IQ1MPair(q8 + s2, ls1, ls2, g1, g2, sign1, sign2, ref g2s, ref d2);
+                VecDotAvx2.IQ1MPair(q8 + s3, ls1, ls2, g1, g2, sign1, sign2, ref g3, ref d3);
             }
             float dx = half[IQ1Grid.HalfScale(sc)];
-            IQ1MStep(dx, yb, g0, d0, ones, ref a0, ref e0);
-            IQ1MStep(dx, yb + actRow, g1s, d1, ones, ref a1, ref e1);
-            IQ1MStep(dx, yb + s2, g2s, d2, ones, ref a2, ref e2);
-            IQ1MStep(dx, yb + s3, g3, d3, ones, ref a3, ref e3);
+            VecDotAvx2.IQ1MStep(dx, yb, g0, d0, ones, ref a0, ref e0);
+            VecDotAvx2.IQ1MStep(dx, yb + actRow, g1s, d1, ones, ref a1, ref e1);
+            VecDotAvx2.IQ1MStep(dx, yb + s2, g2s, d2, ones, ref a2, ref e2);
+            VecDotAvx2.IQ1MStep(dx, yb + s3, g3, d3, ones, ref a3, ref e3);
         }
         y[0] = Hsum(a0) + IQ1Grid.Delta * Hsum(e0);
         y[yStride] = Hsum(a1) + IQ1Grid.Delta * Hsum(e1);
         y[2 * yStride] = Hsum(a2) + IQ1Grid.Delta * Hsum(e2);
         y[3 * yStride] = Hsum(a3) + IQ1Grid.Delta * Hsum(e3);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void IQ1MPair(byte* q8, Vector256<byte> ls1, Vector256<byte> ls2, Vector256<sbyte> g1, Vector256<sbyte> g2,
-        Vector256<sbyte> sign1, Vector256<sbyte> sign2, ref Vector256<short> sum1, ref Vector256<short> sum2)
-    {
-        Vector256<sbyte> q1 = Avx.LoadVector256((sbyte*)q8), q2 = Avx.LoadVector256((sbyte*)(q8 + 32));
-        sum1 += Avx2.MultiplyAddAdjacent(ls1, Avx2.Sign(q1, g1)) + Avx2.MultiplyAddAdjacent(ls2, Avx2.Sign(q2, g2));
-        sum2 += Avx2.MultiplyAddAdjacent(ls1, Avx2.Sign(q1, sign1)) + Avx2.MultiplyAddAdjacent(ls2, Avx2.Sign(q2, sign2));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void IQ1MStep(float dx, byte* yBlock, Vector256<short> sum1, Vector256<short> sum2, Vector256<short> ones,
-        ref Vector256<float> acc1, ref Vector256<float> acc2)
-    {
-        var d = Vector256.Create(((Q8KBlock*)yBlock)->D * dx);
-        acc1 = Fma.MultiplyAdd(d, Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(sum1, ones)), acc1);
-        acc2 = Fma.MultiplyAdd(d, Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(sum2, ones)), acc2);
     }
 }
