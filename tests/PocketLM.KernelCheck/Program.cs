@@ -10,7 +10,9 @@ using PocketLM.Tests.Tensors;
 
 unsafe
 {
-    string isa = VecDotAvx2.IsSupported ? (Vnni.Enabled ? (Vnni.Emulated ? "AVX2+AVX-VNNI(emulated)" : "AVX2+AVX-VNNI") : "AVX2")
+    string isa = VecDotAvx2.IsSupported
+        ? "AVX2" + (Vnni.Enabled ? (Vnni.Emulated ? "+AVX-VNNI(emulated)" : "+AVX-VNNI") : "")
+                 + (Avx512.Enabled ? (Avx512.Emulated ? "+AVX-512(emulated)" : "+AVX-512") : "")
         : VecDotNeon.IsSupported ? (Dp.IsSupported ? "NEON+dotprod" : "NEON") : null!;
     Console.WriteLine($"kernel check on {RuntimeInformation.ProcessArchitecture}: {isa ?? "no SIMD kernels"}");
     if (isa == null) return 2;

@@ -22,6 +22,7 @@ public sealed unsafe class ComputeContext : IDisposable
     {
         RuntimeHelpers.RunClassConstructor(typeof(Fp16).TypeHandle);
         RuntimeHelpers.RunClassConstructor(typeof(Vnni).TypeHandle);
+        RuntimeHelpers.RunClassConstructor(typeof(Avx512).TypeHandle);
         RuntimeHelpers.RunClassConstructor(typeof(GgmlExp).TypeHandle);
         RuntimeHelpers.RunClassConstructor(typeof(LibmExp).TypeHandle);
         RuntimeHelpers.RunClassConstructor(typeof(Dequantize).TypeHandle);
@@ -65,10 +66,12 @@ public sealed unsafe class ComputeContext : IDisposable
 
     public WorkerPool Pool { get; }
 
-    /// <summary>The dot kernels this CPU runs: "AVX2+FMA" (with "+AVX-VNNI" where present), "NEON+dotprod", "NEON", or
-    /// "scalar".</summary>
+    /// <summary>The dot kernels this CPU runs: "AVX2+FMA" (with "+AVX-VNNI" and "+AVX-512" where present, each marked
+    /// "(emulated)" when forced on by its test switch), "NEON+dotprod", "NEON", or "scalar".</summary>
     public static string KernelSet { get; } =
-        VecDotAvx2.IsSupported ? (Vnni.Enabled ? (Vnni.Emulated ? "AVX2+FMA+AVX-VNNI(emulated)" : "AVX2+FMA+AVX-VNNI") : "AVX2+FMA")
+        VecDotAvx2.IsSupported
+            ? "AVX2+FMA" + (Vnni.Enabled ? (Vnni.Emulated ? "+AVX-VNNI(emulated)" : "+AVX-VNNI") : "")
+                         + (Avx512.Enabled ? (Avx512.Emulated ? "+AVX-512(emulated)" : "+AVX-512") : "")
         : VecDotNeon.IsSupported ? (System.Runtime.Intrinsics.Arm.Dp.IsSupported ? "NEON+dotprod" : "NEON")
         : "scalar";
     /// <summary>Use the SIMD kernels (default where the CPU has them); false runs the scalar references, e.g. in tests.

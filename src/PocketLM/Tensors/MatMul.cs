@@ -46,6 +46,14 @@ public static unsafe class MatMul
         rows = 4; tokens = 2;
         if (!simd || !UseTiles) return null;
         if (!VecDotAvx2.IsSupported) return VecDotNeon.IsSupported ? NeonTile(type, out rows, out tokens) : null;
+        if (Avx512.Enabled)
+            switch (type)
+            {
+                case GgmlType.Q8_0: rows = 8; return &VecDotTiles.Q8_0Tile82;
+                case GgmlType.Q4_0: tokens = 4; return &VecDotTiles.Q0Tile44<Q4_0Format>;
+                case GgmlType.Q5_0: tokens = 4; return &VecDotTiles.Q0Tile44<Q5_0Format>;
+                case GgmlType.Q6_K: rows = 2; return &VecDotTiles.Q6KTile22;
+            }
         switch (type)
         {
             case GgmlType.Q8_0: return &VecDotTiles.Q8_0Tile42;
@@ -243,6 +251,7 @@ public static unsafe class MatMul
             public long PackedGroupBytes;
             public delegate*<byte*, byte*, int, float*, void> Gemv;
             public delegate*<byte*, byte*, long, int, float*, long, void> Gemm4;
+            public delegate*<byte*, long, byte*, long, int, float*, long, void> Gemm16x4; // null without AVX-512
             public GgmlType ActType;
             public float* ActSource;
             public bool Wide; // F16/BF16 weights, activations widened (QuantizeWork.Row)
@@ -292,6 +301,7 @@ public static unsafe class MatMul
                 s.PackedGroupBytes = PackedWeights.GroupBytes(w.Type, w.Cols);
                 s.Gemv = PackedWeights.Gemv(w.Type);
                 s.Gemm4 = PackedWeights.Gemm4(w.Type);
+                s.Gemm16x4 = Avx512.Enabled ? PackedWeights.Gemm16x4(w.Type) : null;
             }
             s.Dot4 = packed ? null : Kernel4(w.Type, _simd);
             s.Tile = packed ? null : Tile(w.Type, _simd, out s.TileRows, out s.TileTokens);
@@ -352,13 +362,22 @@ public static unsafe class MatMul
             }
             if (s.Packed != null)
             {
-                // Whole groups of eight rows (RowsPerChunk is a multiple of eight); four tokens at a time, then one.
-                for (int r = r0; r < r1; r += PackedWeights.Rows)
+                // Whole groups of eight rows (RowsPerChunk is a multiple of eight), two at a time with 512-bit vectors;
+                // four tokens at a time, then one.
+                for (int r = r0; r < r1;)
                 {
                     byte* g = s.Packed + r / PackedWeights.Rows * s.PackedGroupBytes;
+                    bool two = s.Gemm16x4 != null && batch >= 4 && r + 2 * PackedWeights.Rows <= r1;
                     int t = 0;
-                    for (; t + 4 <= batch; t += 4) s.Gemm4(g, s.Act + t * actRow, actRow, cols, s.Y + (long)t * rows + r, rows);
-                    for (; t < batch; t++) s.Gemv(g, s.Act + t * actRow, cols, s.Y + (long)t * rows + r);
+                    if (two)
+                        for (; t + 4 <= batch; t += 4) s.Gemm16x4(g, s.PackedGroupBytes, s.Act + t * actRow, actRow, cols, s.Y + (long)t * rows + r, rows);
+                    else
+                        for (; t + 4 <= batch; t += 4) s.Gemm4(g, s.Act + t * actRow, actRow, cols, s.Y + (long)t * rows + r, rows);
+                    int groups = two ? 2 : 1;
+                    for (; t < batch; t++)
+                        for (int k = 0; k < groups; k++)
+                            s.Gemv(g + k * s.PackedGroupBytes, s.Act + t * actRow, cols, s.Y + (long)t * rows + r + k * PackedWeights.Rows);
+                    r += groups * PackedWeights.Rows;
                 }
                 return;
             }

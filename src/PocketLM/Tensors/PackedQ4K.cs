@@ -138,4 +138,61 @@ internal static unsafe class PackedQ4K
         Avx.Store(y + 2 * yStride, a2 - m2);
         Avx.Store(y + 3 * yStride, a3 - m3);
     }
+
+    /// <summary>Sixteen rows (two consecutive groups, <paramref name="groupBytes"/> apart) × four Q8_K activation rows with
+    /// 512-bit vectors: <see cref="Gemm4"/> for each group in one half of every vector (the same bits; see
+    /// <see cref="PackedQ4_0.Gemm16x4"/>).</summary>
+    public static void Gemm16x4(byte* group, long groupBytes, byte* act, long actRow, int n, float* y, long yStride)
+    {
+        var y0 = (Q8KBlock*)act; var y1 = (Q8KBlock*)(act + actRow); var y2 = (Q8KBlock*)(act + 2 * actRow); var y3 = (Q8KBlock*)(act + 3 * actRow);
+        byte* g0 = group, g1 = group + groupBytes;
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        Vector512<float> m0 = default, m1 = default, m2 = default, m3 = default;
+        var m4 = Vector512.Create((byte)0xF);
+        for (int i = 0; i < n / QK.K; i++, g0 += GroupBlockBytes, g1 += GroupBlockBytes)
+        {
+            byte* p0 = (byte*)y0[i].Qs, p1 = (byte*)y1[i].Qs, p2 = (byte*)y2[i].Qs, p3 = (byte*)y3[i].Qs;
+            Vector512<int> s0 = default, s1 = default, s2 = default, s3 = default;
+            for (int k = 0; k < 4; k++)
+            {
+                byte* q0 = g0 + QuantsAt + 256 * k, q1 = g1 + QuantsAt + 256 * k;
+                for (int half = 0; half < 2; half++)
+                {
+                    Vector512<short> t0 = default, t1 = default, t2 = default, t3 = default;
+                    int at = 64 * k + 32 * half;
+                    for (int c = 0; c < 8; c++)
+                    {
+                        Vector512<byte> v = Avx512.Load2(q0 + 32 * c, q1 + 32 * c);
+                        Vector512<byte> u = (half == 0 ? v : Avx512.Srl(v, 4)) & m4;
+                        t0 += Avx512.MulAddBytes(u, Avx512.Broadcast4(p0 + at + 4 * c));
+                        t1 += Avx512.MulAddBytes(u, Avx512.Broadcast4(p1 + at + 4 * c));
+                        t2 += Avx512.MulAddBytes(u, Avx512.Broadcast4(p2 + at + 4 * c));
+                        t3 += Avx512.MulAddBytes(u, Avx512.Broadcast4(p3 + at + 4 * c));
+                    }
+                    int sc = ScalesAt + 16 * k + 8 * half;
+                    Vector512<int> scales = Avx512.Join(Avx2.ConvertToVector256Int32(g0 + sc), Avx2.ConvertToVector256Int32(g1 + sc));
+                    s0 += Avx512.Widen(t0) * scales; s1 += Avx512.Widen(t1) * scales;
+                    s2 += Avx512.Widen(t2) * scales; s3 += Avx512.Widen(t3) * scales;
+                }
+            }
+            Vector512<float> d = Avx512.Join(PackedQ4_0.Scales(g0), PackedQ4_0.Scales(g1));
+            Vector512<float> dmin = Avx512.Join(PackedQ4_0.Scales(g0 + 16), PackedQ4_0.Scales(g1 + 16));
+            a0 = Avx512.MultiplyAdd(Avx512.ToSingle(s0), d * Vector512.Create(y0[i].D), a0);
+            a1 = Avx512.MultiplyAdd(Avx512.ToSingle(s1), d * Vector512.Create(y1[i].D), a1);
+            a2 = Avx512.MultiplyAdd(Avx512.ToSingle(s2), d * Vector512.Create(y2[i].D), a2);
+            a3 = Avx512.MultiplyAdd(Avx512.ToSingle(s3), d * Vector512.Create(y3[i].D), a3);
+            m0 = Avx512.MultiplyAdd(Mins16(g0, g1, y0 + i), dmin * Vector512.Create(y0[i].D), m0);
+            m1 = Avx512.MultiplyAdd(Mins16(g0, g1, y1 + i), dmin * Vector512.Create(y1[i].D), m1);
+            m2 = Avx512.MultiplyAdd(Mins16(g0, g1, y2 + i), dmin * Vector512.Create(y2[i].D), m2);
+            m3 = Avx512.MultiplyAdd(Mins16(g0, g1, y3 + i), dmin * Vector512.Create(y3[i].D), m3);
+        }
+        (a0 - m0).Store(y);
+        (a1 - m1).Store(y + yStride);
+        (a2 - m2).Store(y + 2 * yStride);
+        (a3 - m3).Store(y + 3 * yStride);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Mins16(byte* g0, byte* g1, Q8KBlock* y) =>
+        Avx512.ToSingle(Avx512.Join(Mins(g0, y), Mins(g1, y)));
 }

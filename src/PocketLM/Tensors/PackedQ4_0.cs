@@ -147,4 +147,49 @@ internal static unsafe class PackedQ4_0
         Avx.Store(y + 2 * yStride, acc2);
         Avx.Store(y + 3 * yStride, acc3);
     }
+
+    /// <summary>
+    /// Sixteen rows (two consecutive groups, <paramref name="groupBytes"/> apart) × four activation rows with 512-bit vectors
+    /// (<see cref="Avx512"/>): y[t·yStride + r], r &lt; 16. Each half of a vector is one group and computes what
+    /// <see cref="Gemm4"/> computes for it (the same integer sums, fused into each row's accumulator with dx·dy block after
+    /// block), so the results are the same bits — as llama.cpp's AVX-512 build takes two of its eight-row groups per pass.
+    /// </summary>
+    public static void Gemm16x4(byte* group, long groupBytes, byte* act, long actRow, int n, float* y, long yStride)
+    {
+        float* half = Fp16.Table; // read once (see VecDotTiles.Q8_0Tile82)
+        int nb = n / 32;
+        byte* g0 = group, g1 = group + groupBytes;
+        byte* a0 = act, a1 = act + actRow, a2 = act + 2 * actRow, a3 = act + 3 * actRow;
+        int* s0 = Q8_0Extras.BlockSums(a0, n), s1 = Q8_0Extras.BlockSums(a1, n);
+        int* s2 = Q8_0Extras.BlockSums(a2, n), s3 = Q8_0Extras.BlockSums(a3, n);
+        Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+        var m4 = Vector512.Create((byte)0xF);
+        for (int b = 0; b < nb; b++, g0 += GroupBlockBytes, g1 += GroupBlockBytes, a0 += ActBlockBytes, a1 += ActBlockBytes, a2 += ActBlockBytes, a3 += ActBlockBytes)
+        {
+            Vector512<short> t0 = default, t1 = default, t2 = default, t3 = default;
+            for (int c = 0; c < 4; c++)
+            {
+                Vector512<byte> v = Avx512.Load2(g0 + 16 + 32 * c, g1 + 16 + 32 * c);
+                Vector512<byte> lo = v & m4, hi = Avx512.Srl(v, 4) & m4;
+                t0 += Chunk16(lo, hi, a0 + 2, c);
+                t1 += Chunk16(lo, hi, a1 + 2, c);
+                t2 += Chunk16(lo, hi, a2 + 2, c);
+                t3 += Chunk16(lo, hi, a3 + 2, c);
+            }
+            Vector512<float> dx = Avx512.Join(Scales(g0), Scales(g1));
+            acc0 = Avx512.MultiplyAdd(Avx512.ToSingle(Avx512.Widen(t0) - Vector512.Create(s0[b] << 3)), dx * Vector512.Create(half[*(ushort*)a0]), acc0);
+            acc1 = Avx512.MultiplyAdd(Avx512.ToSingle(Avx512.Widen(t1) - Vector512.Create(s1[b] << 3)), dx * Vector512.Create(half[*(ushort*)a1]), acc1);
+            acc2 = Avx512.MultiplyAdd(Avx512.ToSingle(Avx512.Widen(t2) - Vector512.Create(s2[b] << 3)), dx * Vector512.Create(half[*(ushort*)a2]), acc2);
+            acc3 = Avx512.MultiplyAdd(Avx512.ToSingle(Avx512.Widen(t3) - Vector512.Create(s3[b] << 3)), dx * Vector512.Create(half[*(ushort*)a3]), acc3);
+        }
+        acc0.Store(y);
+        acc1.Store(y + yStride);
+        acc2.Store(y + 2 * yStride);
+        acc3.Store(y + 3 * yStride);
+    }
+
+    /// <summary><see cref="Chunk"/> for sixteen rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<short> Chunk16(Vector512<byte> lo, Vector512<byte> hi, byte* qy, int c) =>
+        Avx512.MulAddBytes(lo, Avx512.Broadcast4(qy + 4 * c)) + Avx512.MulAddBytes(hi, Avx512.Broadcast4(qy + 16 + 4 * c));
 }

@@ -50,6 +50,16 @@ internal static unsafe class PackedWeights
         _ => throw new NotSupportedException($"{type} is not packed."),
     };
 
+    /// <summary>Sixteen rows (two consecutive groups) × four tokens with 512-bit vectors (<see cref="Avx512"/>), the same bits
+    /// as two <see cref="Gemm4"/> calls: y[t·yStride + r].</summary>
+    public static delegate*<byte*, long, byte*, long, int, float*, long, void> Gemm16x4(GgmlType type) => type switch
+    {
+        GgmlType.Q4_0 => &PackedQ4_0.Gemm16x4,
+        GgmlType.Q4_K => &PackedQ4K.Gemm16x4,
+        GgmlType.IQ4_NL => &PackedIQ4NL.Gemm16x4,
+        _ => throw new NotSupportedException($"{type} is not packed."),
+    };
+
     /// <summary>
     /// Writes the packed copy of <paramref name="w"/> (<see cref="Bytes"/> bytes) to <paramref name="dst"/>. With
     /// <paramref name="file"/>, the rows are read from the file at
