@@ -367,17 +367,22 @@ public static unsafe class MatMul
                 for (int r = r0; r < r1;)
                 {
                     byte* g = s.Packed + r / PackedWeights.Rows * s.PackedGroupBytes;
-                    bool two = s.Gemm16x4 != null && batch >= 4 && r + 2 * PackedWeights.Rows <= r1;
+                    float* yr = s.Y + r;
                     int t = 0;
-                    if (two)
-                        for (; t + 4 <= batch; t += 4) s.Gemm16x4(g, s.PackedGroupBytes, s.Act + t * actRow, actRow, cols, s.Y + (long)t * rows + r, rows);
-                    else
-                        for (; t + 4 <= batch; t += 4) s.Gemm4(g, s.Act + t * actRow, actRow, cols, s.Y + (long)t * rows + r, rows);
-                    int groups = two ? 2 : 1;
-                    for (; t < batch; t++)
-                        for (int k = 0; k < groups; k++)
-                            s.Gemv(g + k * s.PackedGroupBytes, s.Act + t * actRow, cols, s.Y + (long)t * rows + r + k * PackedWeights.Rows);
-                    r += groups * PackedWeights.Rows;
+                    if (s.Gemm16x4 != null && batch >= 4 && r + 2 * PackedWeights.Rows <= r1)
+                    {
+                        for (; t + 4 <= batch; t += 4) s.Gemm16x4(g, s.PackedGroupBytes, s.Act + t * actRow, actRow, cols, yr + (long)t * rows, rows);
+                        for (; t < batch; t++)
+                        {
+                            s.Gemv(g, s.Act + t * actRow, cols, yr + (long)t * rows);
+                            s.Gemv(g + s.PackedGroupBytes, s.Act + t * actRow, cols, yr + (long)t * rows + PackedWeights.Rows);
+                        }
+                        r += 2 * PackedWeights.Rows;
+                        continue;
+                    }
+                    for (; t + 4 <= batch; t += 4) s.Gemm4(g, s.Act + t * actRow, actRow, cols, yr + (long)t * rows, rows);
+                    for (; t < batch; t++) s.Gemv(g, s.Act + t * actRow, cols, yr + (long)t * rows);
+                    r += PackedWeights.Rows;
                 }
                 return;
             }
