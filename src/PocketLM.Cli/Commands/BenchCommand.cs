@@ -86,8 +86,7 @@ internal static class BenchCommand
 
         if (cl.Has("--json"))
         {
-            var opts = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-            foreach (var r in results) Console.Out.WriteLine(JsonSerializer.Serialize(r, opts));
+            foreach (var r in results) Console.Out.WriteLine(JsonSerializer.Serialize(r, BenchJson.Default.Result));
             return 0;
         }
         var inv = CultureInfo.InvariantCulture;
@@ -139,3 +138,8 @@ internal static class BenchCommand
 
     private static string Truncate(string s, int n) => s.Length <= n ? s : s[..(n - 1)] + "…";
 }
+
+/// <summary>Source-generated JSON for <c>bench --json</c> (no reflection, so <c>pocket</c> can be published with Native AOT).</summary>
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.SnakeCaseLower)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(BenchCommand.Result))]
+internal sealed partial class BenchJson : System.Text.Json.Serialization.JsonSerializerContext;

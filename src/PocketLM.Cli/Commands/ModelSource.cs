@@ -20,5 +20,15 @@ internal static class ModelSource
         return GgufFile.Open(path);
     }
 
-    public static LanguageModel Load(string? path, ModelLoadOptions? options = null) => LanguageModel.FromFile(OpenFile(path), options);
+    public static LanguageModel Load(string? path, ModelLoadOptions? options = null)
+    {
+        if (PocketLM.Tensors.ComputeContext.KernelWarning is { } warning && !s_warned)
+        {
+            s_warned = true;
+            Console.Error.WriteLine("pocket: warning: " + warning);
+        }
+        return LanguageModel.FromFile(OpenFile(path), options);
+    }
+
+    private static bool s_warned;
 }

@@ -74,6 +74,27 @@ public sealed unsafe class ComputeContext : IDisposable
                          + (Avx512.Enabled ? (Avx512.Emulated ? "+AVX-512(emulated)" : "+AVX-512") : "")
         : VecDotNeon.IsSupported ? (System.Runtime.Intrinsics.Arm.Dp.IsSupported ? "NEON+dotprod" : "NEON")
         : "scalar";
+    /// <summary>
+    /// Why the kernels are narrower than this CPU allows, or null. Native AOT compiles for a baseline CPU unless the app sets
+    /// <c>IlcInstructionSet</c>; on x86-64 that baseline has no AVX2, so the SIMD kernels are compiled out and every
+    /// product runs its scalar reference (measured 50× slower than the JIT). Under the JIT, AVX2 is only ever missing
+    /// because the CPU lacks it or the configuration turned it off (DOTNET_EnableAVX2=0), so there is nothing to report.
+    /// </summary>
+    public static string? KernelWarning { get; } =
+        !System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported && !VecDotAvx2.IsSupported && CpuHasAvx2Fma()
+            ? "this Native AOT build was compiled without AVX2 although the CPU has it; the kernels run their scalar references " +
+              "(publish with <IlcInstructionSet>x86-64-v3</IlcInstructionSet>, as src/PocketLM.Cli does)"
+            : null;
+
+    private static bool CpuHasAvx2Fma()
+    {
+        if (!System.Runtime.Intrinsics.X86.X86Base.IsSupported) return false;
+        var (_, _, ecx1, _) = System.Runtime.Intrinsics.X86.X86Base.CpuId(1, 0);
+        var (_, ebx7, _, _) = System.Runtime.Intrinsics.X86.X86Base.CpuId(7, 0);
+        bool osAvx = (ecx1 & (1 << 27)) != 0 && (ecx1 & (1 << 28)) != 0; // OSXSAVE and AVX
+        return osAvx && (ecx1 & (1 << 12)) != 0 && (ebx7 & (1 << 5)) != 0; // FMA, AVX2
+    }
+
     /// <summary>Use the SIMD kernels (default where the CPU has them); false runs the scalar references, e.g. in tests.
     /// Per context, so that switching it affects no other session.</summary>
     public bool Simd { get; init; } = VecDotAvx2.IsSupported || VecDotNeon.IsSupported;

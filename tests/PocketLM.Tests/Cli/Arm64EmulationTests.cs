@@ -55,7 +55,7 @@ public sealed class Arm64EmulationTests(Arm64EmulationTests.Arm64Build build, IT
             return (Path.Combine(kc, "PocketLM.KernelCheck"), Path.Combine(pocket, "pocket"));
         }
 
-        private static string RepositoryRoot()
+        internal static string RepositoryRoot()
         {
             for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
                 if (File.Exists(Path.Combine(d.FullName, "PocketLM.slnx"))) return d.FullName;
