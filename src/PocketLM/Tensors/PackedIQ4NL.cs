@@ -44,6 +44,7 @@ internal static unsafe class PackedIQ4NL
     /// <summary>Eight rows (one group, <paramref name="n"/> columns) × one activation row: y[0..7].</summary>
     public static void Gemv(byte* group, byte* act, int n, float* y)
     {
+        float* half = Fp16.Table; // read once (see VecDotAvx2.Q8_0)
         Vector256<sbyte> table = Table();
         Vector256<float> acc = default;
         for (int b = 0; b < n / 32; b++, group += PackedQ4_0.GroupBlockBytes, act += ActBlockBytes)
@@ -54,7 +55,7 @@ internal static unsafe class PackedIQ4NL
                 Unpack(group + 16 + 32 * c, table, out var lo, out var hi);
                 dot += Chunk(lo, hi, act + 2, c);
             }
-            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(dot), PackedQ4_0.Scales(group) * Vector256.Create(Fp16.Table[*(ushort*)act]), acc);
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(dot), PackedQ4_0.Scales(group) * Vector256.Create(half[*(ushort*)act]), acc);
         }
         Avx.Store(y, acc);
     }
@@ -62,6 +63,7 @@ internal static unsafe class PackedIQ4NL
     /// <summary>Eight rows × four activation rows (prefill): y[t·yStride + r]. Each chunk is unpacked once for four tokens.</summary>
     public static void Gemm4(byte* group, byte* act, long actRow, int n, float* y, long yStride)
     {
+        float* half = Fp16.Table; // read once (see VecDotAvx2.Q8_0)
         Vector256<sbyte> table = Table();
         byte* a0 = act, a1 = act + actRow, a2 = act + 2 * actRow, a3 = act + 3 * actRow;
         Vector256<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
@@ -77,10 +79,10 @@ internal static unsafe class PackedIQ4NL
                 d3 += Chunk(lo, hi, a3 + 2, c);
             }
             Vector256<float> dx = PackedQ4_0.Scales(group);
-            acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(d0), dx * Vector256.Create(Fp16.Table[*(ushort*)a0]), acc0);
-            acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(d1), dx * Vector256.Create(Fp16.Table[*(ushort*)a1]), acc1);
-            acc2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(d2), dx * Vector256.Create(Fp16.Table[*(ushort*)a2]), acc2);
-            acc3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(d3), dx * Vector256.Create(Fp16.Table[*(ushort*)a3]), acc3);
+            acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(d0), dx * Vector256.Create(half[*(ushort*)a0]), acc0);
+            acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(d1), dx * Vector256.Create(half[*(ushort*)a1]), acc1);
+            acc2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(d2), dx * Vector256.Create(half[*(ushort*)a2]), acc2);
+            acc3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(d3), dx * Vector256.Create(half[*(ushort*)a3]), acc3);
         }
         Avx.Store(y, acc0);
         Avx.Store(y + yStride, acc1);

@@ -62,6 +62,7 @@ internal static unsafe class PackedQ4_0
     /// </summary>
     public static void Gemv(byte* group, byte* act, int n, float* y)
     {
+        float* half = Fp16.Table; // read once (see VecDotAvx2.Q8_0)
         int nb = n / 32;
         int* sums = Q8_0Extras.BlockSums(act, n);
         Vector256<float> acc = default;
@@ -89,7 +90,7 @@ internal static unsafe class PackedQ4_0
                 dot = Avx2.MultiplyAddAdjacent(s, ones);
             }
             dot -= Vector256.Create(sums[b] << 3);
-            Vector256<float> d = Scales(group) * Vector256.Create(Fp16.Table[*(ushort*)act]);
+            Vector256<float> d = Scales(group) * Vector256.Create(half[*(ushort*)act]);
             acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(dot), d, acc);
         }
         Avx.Store(y, acc);
@@ -98,6 +99,7 @@ internal static unsafe class PackedQ4_0
     /// <summary>Eight rows × four activation rows (prefill): y[t·yStride + r]. Each chunk is unpacked once for four tokens.</summary>
     public static void Gemm4(byte* group, byte* act, long actRow, int n, float* y, long yStride)
     {
+        float* half = Fp16.Table; // read once (see VecDotAvx2.Q8_0)
         int nb = n / 32;
         byte* a0 = act, a1 = act + actRow, a2 = act + 2 * actRow, a3 = act + 3 * actRow;
         int* s0 = Q8_0Extras.BlockSums(a0, n), s1 = Q8_0Extras.BlockSums(a1, n);
@@ -137,10 +139,10 @@ internal static unsafe class PackedQ4_0
                 d2 = Avx2.MultiplyAddAdjacent(t2, ones); d3 = Avx2.MultiplyAddAdjacent(t3, ones);
             }
             Vector256<float> dx = Scales(group);
-            acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(d0 - Vector256.Create(s0[b] << 3)), dx * Vector256.Create(Fp16.Table[*(ushort*)a0]), acc0);
-            acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(d1 - Vector256.Create(s1[b] << 3)), dx * Vector256.Create(Fp16.Table[*(ushort*)a1]), acc1);
-            acc2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(d2 - Vector256.Create(s2[b] << 3)), dx * Vector256.Create(Fp16.Table[*(ushort*)a2]), acc2);
-            acc3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(d3 - Vector256.Create(s3[b] << 3)), dx * Vector256.Create(Fp16.Table[*(ushort*)a3]), acc3);
+            acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(d0 - Vector256.Create(s0[b] << 3)), dx * Vector256.Create(half[*(ushort*)a0]), acc0);
+            acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(d1 - Vector256.Create(s1[b] << 3)), dx * Vector256.Create(half[*(ushort*)a1]), acc1);
+            acc2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(d2 - Vector256.Create(s2[b] << 3)), dx * Vector256.Create(half[*(ushort*)a2]), acc2);
+            acc3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(d3 - Vector256.Create(s3[b] << 3)), dx * Vector256.Create(half[*(ushort*)a3]), acc3);
         }
         Avx.Store(y, acc0);
         Avx.Store(y + yStride, acc1);

@@ -102,6 +102,10 @@ internal static unsafe partial class VecDotAvx2
     public static float Q8_0(byte* vx, byte* vy, int n)
     {
         var x = (Q8_0Block*)vx; var y = (Q8_0Block*)vy;
+        // The half table is read once, not per block: the JIT folds it to a constant either way, but in Native AOT code a
+        // static of a class with a static constructor is read through an initialisation check whose helper call, inside
+        // the loop, makes the register allocator spill the loop's vectors (docs/architecture.md, "Native AOT").
+        float* half = Fp16.Table;
         Vector256<float> acc = Vector256<float>.Zero;
         int nb = n / 32, ib = 0;
         // Two blocks a step (still one accumulator in block order, ggml's sum) so that one prefetch per 68 bytes needs no
@@ -111,16 +115,16 @@ internal static unsafe partial class VecDotAvx2
         for (; ib + 1 < nb; ib += 2)
         {
             Sse.Prefetch0((byte*)(x + ib + 16));
-            acc = Q8_0Step(x + ib, y + ib, acc);
-            acc = Q8_0Step(x + ib + 1, y + ib + 1, acc);
+            acc = Q8_0Step(x + ib, y + ib, acc, half);
+            acc = Q8_0Step(x + ib + 1, y + ib + 1, acc, half);
         }
-        if (ib < nb) acc = Q8_0Step(x + ib, y + ib, acc);
+        if (ib < nb) acc = Q8_0Step(x + ib, y + ib, acc, half);
         return Hsum(acc);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Q8_0Step(Q8_0Block* x, Q8_0Block* y, Vector256<float> acc) =>
-        Fma.MultiplyAdd(Vector256.Create(Fp16.ToSingle(x->D) * Fp16.ToSingle(y->D)), MulSumI8(Load32(x->Qs), Load32(y->Qs)), acc);
+    private static Vector256<float> Q8_0Step(Q8_0Block* x, Q8_0Block* y, Vector256<float> acc, float* half) =>
+        Fma.MultiplyAdd(Vector256.Create(half[x->D] * half[y->D]), MulSumI8(Load32(x->Qs), Load32(y->Qs)), acc);
 
     /// <summary>Four consecutive Q8_0 rows against one activation row: each activation block is loaded once for four rows.</summary>
     public static void Q8_0x4(byte* w, long rowBytes, byte* vy, int n, float* dst, long dstStride)
@@ -198,21 +202,22 @@ internal static unsafe partial class VecDotAvx2
         var x = (Q5_0Block*)vx; var y = (Q8_0Block*)vy;
         float* dy = Q8_0Extras.Scales(vy, n);
         int* off = Q8_0Extras.LaneSums16(vy, n);
+        float* half = Fp16.Table; // read once (see Q8_0)
         Vector256<float> acc = Vector256<float>.Zero;
         int nb = n / 32, ib = 0;
         for (; ib + 1 < nb; ib += 2)
         {
-            acc = Q5_0ExtrasStep(x + ib, y + ib, dy + ib, off + 8 * ib, acc);
-            acc = Q5_0ExtrasStep(x + ib + 1, y + ib + 1, dy + ib + 1, off + 8 * ib + 8, acc);
+            acc = Q5_0ExtrasStep(x + ib, y + ib, dy + ib, off + 8 * ib, acc, half);
+            acc = Q5_0ExtrasStep(x + ib + 1, y + ib + 1, dy + ib + 1, off + 8 * ib + 8, acc, half);
         }
-        if (ib < nb) acc = Q5_0ExtrasStep(x + ib, y + ib, dy + ib, off + 8 * ib, acc);
+        if (ib < nb) acc = Q5_0ExtrasStep(x + ib, y + ib, dy + ib, off + 8 * ib, acc, half);
         return Hsum(acc);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Q5_0ExtrasStep(Q5_0Block* x, Q8_0Block* y, float* dy, int* off, Vector256<float> acc)
+    private static Vector256<float> Q5_0ExtrasStep(Q5_0Block* x, Q8_0Block* y, float* dy, int* off, Vector256<float> acc, float* half)
     {
-        var d = Vector256.Create(Fp16.ToSingle(x->D) * *dy);
+        var d = Vector256.Create(half[x->D] * *dy);
         Vector256<int> lanes = DotU8(Q5_0Format.Unsigned((byte*)x), Load32(y->Qs)) - Avx.LoadVector256(off);
         return Fma.MultiplyAdd(d, Avx.ConvertToVector256Single(lanes), acc);
     }
@@ -481,10 +486,11 @@ internal static unsafe partial class VecDotAvx2
     public static float Q6K(byte* vx, byte* vy, int n)
     {
         var x = (Q6KBlock*)vx; var y = (Q8KBlock*)vy;
+        float* half = Fp16.Table; // read once (see Q8_0)
         Vector256<float> acc = Vector256<float>.Zero;
         for (Q6KBlock* end = x + n / QK.K; x < end; x++, y++)
         {
-            float d = y->D * Fp16.ToSingle(x->D);
+            float d = y->D * half[x->D];
             // the −32 offset, applied once per block through the 16-element sums; the widened scales then serve the
             // products too (one in-lane shuffle per 32 quants picks a sub-block pair's scales)
             Vector256<short> sc16 = Avx2.ConvertToVector256Int16(Sse2.LoadVector128(x->Scales));

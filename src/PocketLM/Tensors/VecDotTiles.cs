@@ -110,31 +110,36 @@ internal static unsafe partial class VecDotTiles
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float Half(byte* p) => Fp16.Table[*(ushort*)p];
 
+    /// <summary><see cref="Half(byte*)"/> with the table read once by the caller (see <see cref="VecDotAvx2.Q8_0"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Half(float* table, byte* p) => table[*(ushort*)p];
+
     /// <summary>Four consecutive rows × one activation row (decode).</summary>
     public static void Q0x4<T>(byte* w, long rowBytes, byte* vy, int n, float* dst, long dstStride) where T : IQ0Format
     {
         byte* x0 = w, x1 = w + rowBytes, x2 = w + 2 * rowBytes, x3 = w + 3 * rowBytes;
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
         int nb = n / 32, bb = T.BlockBytes;
+        float* half = Fp16.Table; // read once (see VecDotAvx2.Q8_0)
         for (int ib = 0; ib < nb; ib++, vy += 34)
         {
-            float dy = Half(vy);
+            float dy = Half(half, vy);
             Vector256<sbyte> qy = Avx.LoadVector256((sbyte*)(vy + 2));
             int o = ib * bb;
             if (T.OffsetShift > 0)
             {
                 Vector256<int> off = OffsetSums(qy, T.OffsetShift);
-                a0 = Fma.MultiplyAdd(Vector256.Create(Half(x0 + o) * dy), Avx.ConvertToVector256Single(VecDotAvx2.DotU8(T.Unsigned(x0 + o), qy) - off), a0);
-                a1 = Fma.MultiplyAdd(Vector256.Create(Half(x1 + o) * dy), Avx.ConvertToVector256Single(VecDotAvx2.DotU8(T.Unsigned(x1 + o), qy) - off), a1);
-                a2 = Fma.MultiplyAdd(Vector256.Create(Half(x2 + o) * dy), Avx.ConvertToVector256Single(VecDotAvx2.DotU8(T.Unsigned(x2 + o), qy) - off), a2);
-                a3 = Fma.MultiplyAdd(Vector256.Create(Half(x3 + o) * dy), Avx.ConvertToVector256Single(VecDotAvx2.DotU8(T.Unsigned(x3 + o), qy) - off), a3);
+                a0 = Fma.MultiplyAdd(Vector256.Create(Half(half, x0 + o) * dy), Avx.ConvertToVector256Single(VecDotAvx2.DotU8(T.Unsigned(x0 + o), qy) - off), a0);
+                a1 = Fma.MultiplyAdd(Vector256.Create(Half(half, x1 + o) * dy), Avx.ConvertToVector256Single(VecDotAvx2.DotU8(T.Unsigned(x1 + o), qy) - off), a1);
+                a2 = Fma.MultiplyAdd(Vector256.Create(Half(half, x2 + o) * dy), Avx.ConvertToVector256Single(VecDotAvx2.DotU8(T.Unsigned(x2 + o), qy) - off), a2);
+                a3 = Fma.MultiplyAdd(Vector256.Create(Half(half, x3 + o) * dy), Avx.ConvertToVector256Single(VecDotAvx2.DotU8(T.Unsigned(x3 + o), qy) - off), a3);
                 continue;
             }
             Vector256<sbyte> q0 = T.Quants(x0 + o), q1 = T.Quants(x1 + o), q2 = T.Quants(x2 + o), q3 = T.Quants(x3 + o);
-            a0 = Fma.MultiplyAdd(Vector256.Create(Half(x0 + o) * dy), MulSum(Avx2.Sign(q0, q0), q0, qy), a0);
-            a1 = Fma.MultiplyAdd(Vector256.Create(Half(x1 + o) * dy), MulSum(Avx2.Sign(q1, q1), q1, qy), a1);
-            a2 = Fma.MultiplyAdd(Vector256.Create(Half(x2 + o) * dy), MulSum(Avx2.Sign(q2, q2), q2, qy), a2);
-            a3 = Fma.MultiplyAdd(Vector256.Create(Half(x3 + o) * dy), MulSum(Avx2.Sign(q3, q3), q3, qy), a3);
+            a0 = Fma.MultiplyAdd(Vector256.Create(Half(half, x0 + o) * dy), MulSum(Avx2.Sign(q0, q0), q0, qy), a0);
+            a1 = Fma.MultiplyAdd(Vector256.Create(Half(half, x1 + o) * dy), MulSum(Avx2.Sign(q1, q1), q1, qy), a1);
+            a2 = Fma.MultiplyAdd(Vector256.Create(Half(half, x2 + o) * dy), MulSum(Avx2.Sign(q2, q2), q2, qy), a2);
+            a3 = Fma.MultiplyAdd(Vector256.Create(Half(half, x3 + o) * dy), MulSum(Avx2.Sign(q3, q3), q3, qy), a3);
         }
         dst[0] = Hsum(a0); dst[dstStride] = Hsum(a1); dst[2 * dstStride] = Hsum(a2); dst[3 * dstStride] = Hsum(a3);
     }
@@ -230,6 +235,7 @@ internal static unsafe partial class VecDotTiles
     {
         byte* x0 = w, x1 = w + rowBytes, x2 = w + 2 * rowBytes, x3 = w + 3 * rowBytes;
         byte* y0 = act, y1 = act + actRow;
+        float* half = Fp16.Table; // read once (see VecDotAvx2.Q8_0)
         Vector256<float> a00 = default, a10 = default, a20 = default, a30 = default;
         Vector256<float> a01 = default, a11 = default, a21 = default, a31 = default;
         int nb = n / 32;
@@ -237,19 +243,19 @@ internal static unsafe partial class VecDotTiles
         {
             int o = ib * 34;
             // broadcast each scale once and multiply as vectors (the same single rounding as the scalar product)
-            Vector256<float> d0 = Vector256.Create(Half(y0)), d1 = Vector256.Create(Half(y1));
+            Vector256<float> d0 = Vector256.Create(Half(half, y0)), d1 = Vector256.Create(Half(half, y1));
             Vector256<sbyte> qy0 = Avx.LoadVector256((sbyte*)(y0 + 2)), qy1 = Avx.LoadVector256((sbyte*)(y1 + 2));
             Vector256<sbyte> q = Q8_0Format.Quants(x0 + o), aq = Avx2.Sign(q, q);
-            Vector256<float> dx = Vector256.Create(Half(x0 + o));
+            Vector256<float> dx = Vector256.Create(Half(half, x0 + o));
             a00 = Fma.MultiplyAdd(dx * d0, MulSum(aq, q, qy0), a00);
             a01 = Fma.MultiplyAdd(dx * d1, MulSum(aq, q, qy1), a01);
-            q = Q8_0Format.Quants(x1 + o); aq = Avx2.Sign(q, q); dx = Vector256.Create(Half(x1 + o));
+            q = Q8_0Format.Quants(x1 + o); aq = Avx2.Sign(q, q); dx = Vector256.Create(Half(half, x1 + o));
             a10 = Fma.MultiplyAdd(dx * d0, MulSum(aq, q, qy0), a10);
             a11 = Fma.MultiplyAdd(dx * d1, MulSum(aq, q, qy1), a11);
-            q = Q8_0Format.Quants(x2 + o); aq = Avx2.Sign(q, q); dx = Vector256.Create(Half(x2 + o));
+            q = Q8_0Format.Quants(x2 + o); aq = Avx2.Sign(q, q); dx = Vector256.Create(Half(half, x2 + o));
             a20 = Fma.MultiplyAdd(dx * d0, MulSum(aq, q, qy0), a20);
             a21 = Fma.MultiplyAdd(dx * d1, MulSum(aq, q, qy1), a21);
-            q = Q8_0Format.Quants(x3 + o); aq = Avx2.Sign(q, q); dx = Vector256.Create(Half(x3 + o));
+            q = Q8_0Format.Quants(x3 + o); aq = Avx2.Sign(q, q); dx = Vector256.Create(Half(half, x3 + o));
             a30 = Fma.MultiplyAdd(dx * d0, MulSum(aq, q, qy0), a30);
             a31 = Fma.MultiplyAdd(dx * d1, MulSum(aq, q, qy1), a31);
         }
@@ -269,15 +275,16 @@ internal static unsafe partial class VecDotTiles
         Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default;
         Vector256<float> a10 = default, a11 = default, a12 = default, a13 = default;
         int nb = n / 32, bb = T.BlockBytes;
+        float* half = Fp16.Table; // read once (see VecDotAvx2.Q8_0)
         for (int ib = 0; ib < nb; ib++, y0 += 34, y1 += 34, y2 += 34, y3 += 34)
         {
             int o = ib * bb;
             Vector256<byte> u0 = T.Unsigned(x0 + o), u1 = T.Unsigned(x1 + o);
-            Vector256<float> dx0 = Vector256.Create(Half(x0 + o)), dx1 = Vector256.Create(Half(x1 + o));
-            OffsetStep2(u0, u1, dx0, dx1, y0, T.OffsetShift, ref a00, ref a10);
-            OffsetStep2(u0, u1, dx0, dx1, y1, T.OffsetShift, ref a01, ref a11);
-            OffsetStep2(u0, u1, dx0, dx1, y2, T.OffsetShift, ref a02, ref a12);
-            OffsetStep2(u0, u1, dx0, dx1, y3, T.OffsetShift, ref a03, ref a13);
+            Vector256<float> dx0 = Vector256.Create(Half(half, x0 + o)), dx1 = Vector256.Create(Half(half, x1 + o));
+            OffsetStep2(u0, u1, dx0, dx1, y0, T.OffsetShift, half, ref a00, ref a10);
+            OffsetStep2(u0, u1, dx0, dx1, y1, T.OffsetShift, half, ref a01, ref a11);
+            OffsetStep2(u0, u1, dx0, dx1, y2, T.OffsetShift, half, ref a02, ref a12);
+            OffsetStep2(u0, u1, dx0, dx1, y3, T.OffsetShift, half, ref a03, ref a13);
         }
         y[0] = Hsum(a00); y[1] = Hsum(a10); y += yStride;
         y[0] = Hsum(a01); y[1] = Hsum(a11); y += yStride;
@@ -287,12 +294,12 @@ internal static unsafe partial class VecDotTiles
 
     /// <summary>One activation block against two unpacked weight blocks, each with the one-row kernel's fused steps.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void OffsetStep2(Vector256<byte> u0, Vector256<byte> u1, Vector256<float> dx0, Vector256<float> dx1, byte* yb, int shift,
+    private static void OffsetStep2(Vector256<byte> u0, Vector256<byte> u1, Vector256<float> dx0, Vector256<float> dx1, byte* yb, int shift, float* half,
                                     ref Vector256<float> acc0, ref Vector256<float> acc1)
     {
         Vector256<sbyte> qy = Avx.LoadVector256((sbyte*)(yb + 2));
         Vector256<int> off = OffsetSums(qy, shift);
-        Vector256<float> dy = Vector256.Create(Half(yb));
+        Vector256<float> dy = Vector256.Create(Half(half, yb));
         acc0 = Fma.MultiplyAdd(dx0 * dy, Avx.ConvertToVector256Single(VecDotAvx2.DotU8(u0, qy) - off), acc0);
         acc1 = Fma.MultiplyAdd(dx1 * dy, Avx.ConvertToVector256Single(VecDotAvx2.DotU8(u1, qy) - off), acc1);
     }
@@ -471,10 +478,11 @@ internal static unsafe partial class VecDotTiles
     public static void Q6KTile12(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride)
     {
         var x = (Q6KBlock*)w; var ya = (Q8KBlock*)act; var yb = (Q8KBlock*)(act + actRow);
+        float* half = Fp16.Table; // read once (see VecDotAvx2.Q8_0)
         Vector256<float> acc0 = default, acc1 = default;
         for (Q6KBlock* end = x + n / QK.K; x < end; x++, ya++, yb++)
         {
-            float xd = Fp16.Table[x->D];
+            float xd = half[x->D];
             Vector256<short> sc16 = Avx2.ConvertToVector256Int16(Sse2.LoadVector128(x->Scales));
             Vector256<int> off0 = Avx2.ShiftLeftLogical(Avx2.MultiplyAddAdjacent(Avx.LoadVector256(ya->BSums), sc16), 5);
             Vector256<int> off1 = Avx2.ShiftLeftLogical(Avx2.MultiplyAddAdjacent(Avx.LoadVector256(yb->BSums), sc16), 5);

@@ -13,7 +13,10 @@ namespace PocketLM.Tensors;
 /// </summary>
 internal static class Vnni
 {
-    public static readonly bool Enabled = AvxVnni.IsSupported || (Avx2.IsSupported && Emulated);
+    // Native AOT code never takes the VNNI branches (IsDynamicCodeSupported is a constant false there): the switch is then
+    // a constant the compiler folds, where a switch decided at run time would be read through an initialisation check in
+    // every kernel loop (docs/architecture.md, "Native AOT"). The results are the same bits either way.
+    public static readonly bool Enabled = RuntimeFeature.IsDynamicCodeSupported && (AvxVnni.IsSupported || (Avx2.IsSupported && Emulated));
 
     /// <summary>True when the VNNI branches run on the emulation (the variable is set and the CPU lacks AVX-VNNI).</summary>
     public static bool Emulated => !AvxVnni.IsSupported && Environment.GetEnvironmentVariable("POCKETLM_EMULATE_VNNI") == "1";
