@@ -129,29 +129,31 @@ internal static unsafe partial class VecDotAvx2
     /// <summary>Four consecutive Q8_0 rows against one activation row: each activation block is loaded once for four rows.</summary>
     public static void Q8_0x4(byte* w, long rowBytes, byte* vy, int n, float* dst, long dstStride)
     {
+        float* half = Fp16.Table; // read once (see Q8_0)
         var x0 = (Q8_0Block*)w; var x1 = (Q8_0Block*)(w + rowBytes); var x2 = (Q8_0Block*)(w + 2 * rowBytes); var x3 = (Q8_0Block*)(w + 3 * rowBytes);
         var y = (Q8_0Block*)vy;
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
         for (int ib = 0; ib < n / 32; ib++)
         {
-            float dy = Fp16.ToSingle(y[ib].D);
+            float dy = half[y[ib].D];
             Vector256<sbyte> qy = Load32(y[ib].Qs);
-            a0 = Fma.MultiplyAdd(Vector256.Create(Fp16.ToSingle(x0[ib].D) * dy), MulSumI8(Load32(x0[ib].Qs), qy), a0);
-            a1 = Fma.MultiplyAdd(Vector256.Create(Fp16.ToSingle(x1[ib].D) * dy), MulSumI8(Load32(x1[ib].Qs), qy), a1);
-            a2 = Fma.MultiplyAdd(Vector256.Create(Fp16.ToSingle(x2[ib].D) * dy), MulSumI8(Load32(x2[ib].Qs), qy), a2);
-            a3 = Fma.MultiplyAdd(Vector256.Create(Fp16.ToSingle(x3[ib].D) * dy), MulSumI8(Load32(x3[ib].Qs), qy), a3);
+            a0 = Fma.MultiplyAdd(Vector256.Create(half[x0[ib].D] * dy), MulSumI8(Load32(x0[ib].Qs), qy), a0);
+            a1 = Fma.MultiplyAdd(Vector256.Create(half[x1[ib].D] * dy), MulSumI8(Load32(x1[ib].Qs), qy), a1);
+            a2 = Fma.MultiplyAdd(Vector256.Create(half[x2[ib].D] * dy), MulSumI8(Load32(x2[ib].Qs), qy), a2);
+            a3 = Fma.MultiplyAdd(Vector256.Create(half[x3[ib].D] * dy), MulSumI8(Load32(x3[ib].Qs), qy), a3);
         }
         dst[0] = Hsum(a0); dst[dstStride] = Hsum(a1); dst[2 * dstStride] = Hsum(a2); dst[3 * dstStride] = Hsum(a3);
     }
 
     public static float Q4_0(byte* vx, byte* vy, int n)
     {
+        float* half = Fp16.Table; // read once (see Q8_0)
         var x = (Q4_0Block*)vx; var y = (Q8_0Block*)vy;
         Vector256<float> acc = Vector256<float>.Zero;
         var off = Vector256.Create((byte)8);
         for (int ib = 0; ib < n / 32; ib++)
         {
-            var d = Vector256.Create(Fp16.ToSingle(x[ib].D) * Fp16.ToSingle(y[ib].D));
+            var d = Vector256.Create(half[x[ib].D] * half[y[ib].D]);
             Vector256<sbyte> qx = (Nibbles(x[ib].Qs) - off).AsSByte();
             acc = Fma.MultiplyAdd(d, MulSumI8(qx, Load32(y[ib].Qs)), acc);
         }
@@ -161,30 +163,32 @@ internal static unsafe partial class VecDotAvx2
     /// <summary>Four consecutive Q4_0 rows against one activation row.</summary>
     public static void Q4_0x4(byte* w, long rowBytes, byte* vy, int n, float* dst, long dstStride)
     {
+        float* half = Fp16.Table; // read once (see Q8_0)
         var x0 = (Q4_0Block*)w; var x1 = (Q4_0Block*)(w + rowBytes); var x2 = (Q4_0Block*)(w + 2 * rowBytes); var x3 = (Q4_0Block*)(w + 3 * rowBytes);
         var y = (Q8_0Block*)vy;
         var off = Vector256.Create((byte)8);
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
         for (int ib = 0; ib < n / 32; ib++)
         {
-            float dy = Fp16.ToSingle(y[ib].D);
+            float dy = half[y[ib].D];
             Vector256<sbyte> qy = Load32(y[ib].Qs);
-            a0 = Fma.MultiplyAdd(Vector256.Create(Fp16.ToSingle(x0[ib].D) * dy), MulSumI8((Nibbles(x0[ib].Qs) - off).AsSByte(), qy), a0);
-            a1 = Fma.MultiplyAdd(Vector256.Create(Fp16.ToSingle(x1[ib].D) * dy), MulSumI8((Nibbles(x1[ib].Qs) - off).AsSByte(), qy), a1);
-            a2 = Fma.MultiplyAdd(Vector256.Create(Fp16.ToSingle(x2[ib].D) * dy), MulSumI8((Nibbles(x2[ib].Qs) - off).AsSByte(), qy), a2);
-            a3 = Fma.MultiplyAdd(Vector256.Create(Fp16.ToSingle(x3[ib].D) * dy), MulSumI8((Nibbles(x3[ib].Qs) - off).AsSByte(), qy), a3);
+            a0 = Fma.MultiplyAdd(Vector256.Create(half[x0[ib].D] * dy), MulSumI8((Nibbles(x0[ib].Qs) - off).AsSByte(), qy), a0);
+            a1 = Fma.MultiplyAdd(Vector256.Create(half[x1[ib].D] * dy), MulSumI8((Nibbles(x1[ib].Qs) - off).AsSByte(), qy), a1);
+            a2 = Fma.MultiplyAdd(Vector256.Create(half[x2[ib].D] * dy), MulSumI8((Nibbles(x2[ib].Qs) - off).AsSByte(), qy), a2);
+            a3 = Fma.MultiplyAdd(Vector256.Create(half[x3[ib].D] * dy), MulSumI8((Nibbles(x3[ib].Qs) - off).AsSByte(), qy), a3);
         }
         dst[0] = Hsum(a0); dst[dstStride] = Hsum(a1); dst[2 * dstStride] = Hsum(a2); dst[3 * dstStride] = Hsum(a3);
     }
 
     public static float Q5_0(byte* vx, byte* vy, int n)
     {
+        float* half = Fp16.Table; // read once (see Q8_0)
         var x = (Q5_0Block*)vx; var y = (Q8_0Block*)vy;
         Vector256<float> acc = Vector256<float>.Zero;
         var f0 = Vector256.Create((byte)0xF0);
         for (int ib = 0; ib < n / 32; ib++)
         {
-            var d = Vector256.Create(Fp16.ToSingle(x[ib].D) * Fp16.ToSingle(y[ib].D));
+            var d = Vector256.Create(half[x[ib].D] * half[y[ib].D]);
             // value − 16 as a signed byte: nibble | 0xF0 where the 5th bit is clear
             Vector256<sbyte> qx = (Nibbles(x[ib].Qs) | Avx2.AndNot(BitsToBytes(x[ib].Qh), f0)).AsSByte();
             acc = Fma.MultiplyAdd(d, MulSumI8(qx, Load32(y[ib].Qs)), acc);
@@ -256,13 +260,14 @@ internal static unsafe partial class VecDotAvx2
 
     public static float Q2K(byte* vx, byte* vy, int n)
     {
+        float* half = Fp16.Table; // read once (see Q8_0)
         var x = (Q2KBlock*)vx; var y = (Q8KBlock*)vy;
         Vector256<float> acc = Vector256<float>.Zero;
         var m4 = Vector128.Create((byte)0xF);
         for (Q2KBlock* end = x + n / QK.K; x < end; x++, y++)
         {
-            float d = y->D * Fp16.ToSingle(x->D);
-            float dmin = -y->D * Fp16.ToSingle(x->DMin);
+            float d = y->D * half[x->D];
+            float dmin = -y->D * half[x->DMin];
             Vector128<byte> packed = Sse2.LoadVector128(x->Scales);
             Vector256<short> mins = Avx2.ConvertToVector256Int16(Sse2.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & m4);
             Vector256<int> prod = Avx2.MultiplyAddAdjacent(mins, Avx.LoadVector256(y->BSums));
@@ -306,11 +311,12 @@ internal static unsafe partial class VecDotAvx2
 
     public static float Q3K(byte* vx, byte* vy, int n)
     {
+        float* half = Fp16.Table; // read once (see Q8_0)
         var x = (Q3KBlock*)vx; var y = (Q8KBlock*)vy;
         Vector256<float> acc = Vector256<float>.Zero;
         for (Q3KBlock* end = x + n / QK.K; x < end; x++, y++)
         {
-            float d = y->D * Fp16.ToSingle(x->D);
+            float d = y->D * half[x->D];
             Vector256<short> scales = Avx2.ConvertToVector256Int16(Q3KScales(x->Scales));
             Vector256<byte> hbits = Load32(x->HMask);
             Vector256<int> sumi = Q3KHalf(x->Qs, hbits, y->Qs, BothHalves(scales.GetLower()))
@@ -391,13 +397,14 @@ internal static unsafe partial class VecDotAvx2
 
     public static float Q4K(byte* vx, byte* vy, int n)
     {
+        float* half = Fp16.Table; // read once (see Q8_0)
         var x = (Q4KBlock*)vx; var y = (Q8KBlock*)vy;
         Vector256<float> acc = Vector256<float>.Zero;
         Vector128<float> accm = Vector128<float>.Zero;
         for (int i = 0; i < n / QK.K; i++)
         {
-            float d = y[i].D * Fp16.ToSingle(x[i].D);
-            float dmin = -y[i].D * Fp16.ToSingle(x[i].DMin);
+            float d = y[i].D * half[x[i].D];
+            float dmin = -y[i].D * half[x[i].DMin];
             Vector256<short> sm16 = Avx2.ConvertToVector256Int16(ScalesAndMins(x[i].Scales));
             accm = Fma.MultiplyAdd(Vector128.Create(dmin), Sse2.ConvertToVector128Single(MinProducts(sm16, y[i].BSums)), accm);
             // the eight 16-bit scales in both halves; one byte shuffle broadcasts scale k to every lane (as ggml does)
@@ -440,13 +447,14 @@ internal static unsafe partial class VecDotAvx2
 
     public static float Q5K(byte* vx, byte* vy, int n)
     {
+        float* half = Fp16.Table; // read once (see Q8_0)
         var x = (Q5KBlock*)vx; var y = (Q8KBlock*)vy;
         Vector256<float> acc = Vector256<float>.Zero;
         float summs = 0;
         for (Q5KBlock* end = x + n / QK.K; x < end; x++, y++)
         {
-            float d = y->D * Fp16.ToSingle(x->D);
-            float dmin = -y->D * Fp16.ToSingle(x->DMin);
+            float d = y->D * half[x->D];
+            float dmin = -y->D * half[x->DMin];
             Vector256<short> sm16 = Avx2.ConvertToVector256Int16(ScalesAndMins(x->Scales));
             Vector128<int> prod = MinProducts(sm16, y->BSums);
             summs = MathF.FusedMultiplyAdd(dmin, prod.GetElement(0) + prod.GetElement(1) + prod.GetElement(2) + prod.GetElement(3), summs);
@@ -568,6 +576,7 @@ internal static unsafe partial class VecDotAvx2
 
     public static float IQ4XS(byte* vx, byte* vy, int n)
     {
+        float* half = Fp16.Table; // read once (see Q8_0)
         var x = (IQ4XSBlock*)vx; var y = (Q8KBlock*)vy;
         Vector256<float> acc = Vector256<float>.Zero;
         for (IQ4XSBlock* end = x + n / QK.K; x < end; x++, y++)
@@ -580,7 +589,7 @@ internal static unsafe partial class VecDotAvx2
                                  + IQ4XSGroup(qs + 64, q8 + 128, Pick(scales, ScaleShuffle(4))) + IQ4XSGroup(qs + 96, q8 + 192, Pick(scales, ScaleShuffle(6)));
             Vector256<int> sumi2 = IQ4XSGroup(qs + 16, q8 + 32, Pick(scales, ScaleShuffle(1))) + IQ4XSGroup(qs + 48, q8 + 96, Pick(scales, ScaleShuffle(3)))
                                  + IQ4XSGroup(qs + 80, q8 + 160, Pick(scales, ScaleShuffle(5))) + IQ4XSGroup(qs + 112, q8 + 224, Pick(scales, ScaleShuffle(7)));
-            acc = Fma.MultiplyAdd(Vector256.Create(Fp16.Table[x->D] * y->D), Avx.ConvertToVector256Single(sumi1 + sumi2), acc);
+            acc = Fma.MultiplyAdd(Vector256.Create(half[x->D] * y->D), Avx.ConvertToVector256Single(sumi1 + sumi2), acc);
         }
         return Hsum(acc);
     }

@@ -353,6 +353,7 @@ internal static unsafe partial class VecDotTiles
     /// </summary>
     public static void IQ4NLTile14(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride)
     {
+        float* half = Fp16.Table; // read once (see VecDotAvx2.Q8_0)
         var x = (IQ4NLBlock*)w;
         byte* y0 = act, y1 = act + actRow, y2 = act + 2 * actRow, y3 = act + 3 * actRow;
         Vector256<float> e0 = default, e1 = default, e2 = default, e3 = default, o0 = default, o1 = default, o2 = default, o3 = default;
@@ -363,7 +364,7 @@ internal static unsafe partial class VecDotTiles
         {
             Vector256<sbyte> qa = VecDotAvx2.IQ4Quants(x[ib].Qs, table, m4), qb = VecDotAvx2.IQ4Quants(x[ib + 1].Qs, table, m4);
             Vector256<sbyte> aqa = Avx2.Sign(qa, qa), aqb = Avx2.Sign(qb, qb);
-            float da = Fp16.Table[x[ib].D], db = Fp16.Table[x[ib + 1].D];
+            float da = half[x[ib].D], db = half[x[ib + 1].D];
             int oa = ib * 34, ob = oa + 34;
             e0 = TableStep(aqa, qa, da, y0 + oa, e0); o0 = TableStep(aqb, qb, db, y0 + ob, o0);
             e1 = TableStep(aqa, qa, da, y1 + oa, e1); o1 = TableStep(aqb, qb, db, y1 + ob, o1);
@@ -373,7 +374,7 @@ internal static unsafe partial class VecDotTiles
         float s0 = Hsum(e0 + o0), s1 = Hsum(e1 + o1), s2 = Hsum(e2 + o2), s3 = Hsum(e3 + o3);
         if (ib < nb)
         {
-            float dx = Fp16.Table[x[ib].D];
+            float dx = half[x[ib].D];
             int o = ib * 34;
             s0 = MathF.FusedMultiplyAdd(Half(y0 + o) * dx, VecDotScalar.IQ4Sum(x[ib].Qs, (sbyte*)(y0 + o + 2)), s0);
             s1 = MathF.FusedMultiplyAdd(Half(y1 + o) * dx, VecDotScalar.IQ4Sum(x[ib].Qs, (sbyte*)(y1 + o + 2)), s1);
@@ -390,6 +391,7 @@ internal static unsafe partial class VecDotTiles
     /// </summary>
     public static void IQ4XSTile14(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride)
     {
+        float* half = Fp16.Table; // read once (see VecDotAvx2.Q8_0)
         var x = (IQ4XSBlock*)w;
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
         Vector128<sbyte> table = VecDotAvx2.IQ4Values();
@@ -412,7 +414,7 @@ internal static unsafe partial class VecDotTiles
                 s2 += VecDotAvx2.ScaledSignedDot(aq, q, y2->Qs + 32 * k, scale);
                 s3 += VecDotAvx2.ScaledSignedDot(aq, q, y3->Qs + 32 * k, scale);
             }
-            float dx = Fp16.Table[x[i].D];
+            float dx = half[x[i].D];
             a0 = Fma.MultiplyAdd(Vector256.Create(dx * y0->D), Avx.ConvertToVector256Single(s0), a0);
             a1 = Fma.MultiplyAdd(Vector256.Create(dx * y1->D), Avx.ConvertToVector256Single(s1), a1);
             a2 = Fma.MultiplyAdd(Vector256.Create(dx * y2->D), Avx.ConvertToVector256Single(s2), a2);
@@ -429,13 +431,14 @@ internal static unsafe partial class VecDotTiles
     /// <summary>One Q4_K row × two Q8_K activation rows: the unpacked nibbles and scales serve both tokens.</summary>
     public static void Q4KTile12(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride)
     {
+        float* half = Fp16.Table; // read once (see VecDotAvx2.Q8_0)
         var x = (Q4KBlock*)w; var ya = (Q8KBlock*)act; var yb = (Q8KBlock*)(act + actRow);
         Vector256<float> acc0 = default, acc1 = default;
         Vector128<float> accm0 = default, accm1 = default;
         var m4 = Vector256.Create((byte)0xF);
         for (int i = 0; i < n / QK.K; i++)
         {
-            float xd = Fp16.Table[x[i].D], xm = Fp16.Table[x[i].DMin];
+            float xd = half[x[i].D], xm = half[x[i].DMin];
             Vector256<short> sm16 = Avx2.ConvertToVector256Int16(VecDotAvx2.ScalesAndMins(x[i].Scales));
             accm0 = Fma.MultiplyAdd(Vector128.Create(-ya[i].D * xm), Sse2.ConvertToVector128Single(VecDotAvx2.MinProducts(sm16, ya[i].BSums)), accm0);
             accm1 = Fma.MultiplyAdd(Vector128.Create(-yb[i].D * xm), Sse2.ConvertToVector128Single(VecDotAvx2.MinProducts(sm16, yb[i].BSums)), accm1);
@@ -509,12 +512,13 @@ internal static unsafe partial class VecDotTiles
     /// <summary>One Q2_K row × two Q8_K activation rows: each 2-bit plane and its scales unpacked once for both.</summary>
     public static void Q2KTile12(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride)
     {
+        float* half = Fp16.Table; // read once (see VecDotAvx2.Q8_0)
         var x = (Q2KBlock*)w; var ya = (Q8KBlock*)act; var yb = (Q8KBlock*)(act + actRow);
         Vector256<float> acc0 = default, acc1 = default;
         var m4 = Vector128.Create((byte)0xF);
         for (Q2KBlock* end = x + n / QK.K; x < end; x++, ya++, yb++)
         {
-            float xd = Fp16.Table[x->D], xm = Fp16.Table[x->DMin];
+            float xd = half[x->D], xm = half[x->DMin];
             Vector128<byte> packed = Sse2.LoadVector128(x->Scales);
             Vector256<short> mins = Avx2.ConvertToVector256Int16(Sse2.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & m4);
             acc0 = Fma.MultiplyAdd(Vector256.Create(-ya->D * xm), Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(mins, Avx.LoadVector256(ya->BSums))), acc0);
@@ -545,11 +549,12 @@ internal static unsafe partial class VecDotTiles
     /// <summary>One Q3_K row × two Q8_K activation rows.</summary>
     public static void Q3KTile12(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride)
     {
+        float* half = Fp16.Table; // read once (see VecDotAvx2.Q8_0)
         var x = (Q3KBlock*)w; var ya = (Q8KBlock*)act; var yb = (Q8KBlock*)(act + actRow);
         Vector256<float> acc0 = default, acc1 = default;
         for (Q3KBlock* end = x + n / QK.K; x < end; x++, ya++, yb++)
         {
-            float xd = Fp16.Table[x->D];
+            float xd = half[x->D];
             Vector256<short> scales = Avx2.ConvertToVector256Int16(VecDotAvx2.Q3KScales(x->Scales));
             Vector256<byte> hbits = Avx.LoadVector256(x->HMask);
             Vector256<int> s0 = Vector256<int>.Zero, s1 = Vector256<int>.Zero;
@@ -579,12 +584,13 @@ internal static unsafe partial class VecDotTiles
     /// <summary>One Q5_K row × two Q8_K activation rows.</summary>
     public static void Q5KTile12(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride)
     {
+        float* half = Fp16.Table; // read once (see VecDotAvx2.Q8_0)
         var x = (Q5KBlock*)w; var ya = (Q8KBlock*)act; var yb = (Q8KBlock*)(act + actRow);
         Vector256<float> acc0 = default, acc1 = default;
         float summs0 = 0, summs1 = 0;
         for (Q5KBlock* end = x + n / QK.K; x < end; x++, ya++, yb++)
         {
-            float xd = Fp16.Table[x->D], xm = Fp16.Table[x->DMin];
+            float xd = half[x->D], xm = half[x->DMin];
             Vector256<short> sm16 = Avx2.ConvertToVector256Int16(VecDotAvx2.ScalesAndMins(x->Scales));
             summs0 = MathF.FusedMultiplyAdd(-ya->D * xm, Sum4(VecDotAvx2.MinProducts(sm16, ya->BSums)), summs0);
             summs1 = MathF.FusedMultiplyAdd(-yb->D * xm, Sum4(VecDotAvx2.MinProducts(sm16, yb->BSums)), summs1);
