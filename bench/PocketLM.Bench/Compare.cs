@@ -19,7 +19,8 @@ internal static class Compare
         var inv = CultureInfo.InvariantCulture;
 
         Console.WriteLine($"threads={threads} reps={reps} tg{nGen} pp{nPrompt}; load average at start: {LoadAverage()}; " +
-            $"AVX2 {System.Runtime.Intrinsics.X86.Avx2.IsSupported}, AVX-VNNI {System.Runtime.Intrinsics.X86.AvxVnni.IsSupported}, AVX-512F {System.Runtime.Intrinsics.X86.Avx512F.IsSupported}");
+            $"{Environment.ProcessorCount} CPUs; PocketLM kernels {PocketLM.Tensors.ComputeContext.KernelSet} (Vector512 accelerated {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated})");
+        if (!skipLlama) Console.WriteLine($"llama.cpp: {LlamaRunner.SystemInfo().Trim()}");
         Console.WriteLine($"| {"model",-22} | {"MiB/token",9} | {"roofline",8} | {"tg Pocket",9} | {"tg llama",9} | {"tg ratio",8} | {"pp Pocket",9} | {"pp llama",9} | {"pp ratio",8} | {"load",16} |");
         Console.WriteLine($"|{new string('-', 24)}|{new string('-', 11)}|{new string('-', 10)}|{new string('-', 11)}|{new string('-', 11)}|{new string('-', 10)}|{new string('-', 11)}|{new string('-', 11)}|{new string('-', 10)}|{new string('-', 18)}|");
         foreach (var name in models)

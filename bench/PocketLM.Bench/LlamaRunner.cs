@@ -23,6 +23,13 @@ internal sealed class LlamaRunner : IDisposable
         NativeLogConfig.llama_log_set(Quiet);
     }
 
+    /// <summary>llama.cpp's own list of the CPU features its loaded build uses (which of LLamaSharp's builds was picked).</summary>
+    public static string SystemInfo()
+    {
+        EnsureLoaded();
+        return System.Runtime.InteropServices.Marshal.PtrToStringUTF8(NativeApi.llama_print_system_info()) ?? "?";
+    }
+
     public LlamaRunner(string path, int threads, int contextSize, GGMLType cacheType = GGMLType.GGML_TYPE_F16)
     {
         EnsureLoaded();
