@@ -572,6 +572,7 @@ internal static unsafe partial class VecDotAvx2
 
     public static float IQ2XXS(byte* vx, byte* vy, int n)
     {
+        float* half = Fp16.Table; // read once (see VecDotAvx2.Q8_0)
         var x = (IQ2XXSBlock*)vx; var y = (Q8KBlock*)vy;
         ulong* grid = IQ2Grids.Pointer(IQ2Grids.XXS);
         Vector256<float> acc = Vector256<float>.Zero;
@@ -594,7 +595,7 @@ internal static unsafe partial class VecDotAvx2
                                  + IQ2XXSGroup(q2 + 24, q8 + 96, grid, shifts, spread, bits, Avx2.PermuteVar8x32(s1, Vector256.Create(7)))
                                  + IQ2XXSGroup(q2 + 40, q8 + 160, grid, shifts, spread, bits, Avx2.PermuteVar8x32(s2, Vector256.Create(3)))
                                  + IQ2XXSGroup(q2 + 56, q8 + 224, grid, shifts, spread, bits, Avx2.PermuteVar8x32(s2, Vector256.Create(7)));
-            acc = Fma.MultiplyAdd(Vector256.Create(Fp16.Table[x->D] * y->D), Avx.ConvertToVector256Single(sumi1 + sumi2), acc);
+            acc = Fma.MultiplyAdd(Vector256.Create(half[x->D] * y->D), Avx.ConvertToVector256Single(sumi1 + sumi2), acc);
         }
         return 0.125f * Hsum(acc);
     }
@@ -653,6 +654,7 @@ internal static unsafe partial class VecDotAvx2
 
     public static float IQ2XS(byte* vx, byte* vy, int n)
     {
+        float* half = Fp16.Table; // read once (see VecDotAvx2.Q8_0)
         var x = (IQ2XSBlock*)vx; var y = (Q8KBlock*)vy;
         ulong* grid = IQ2Grids.Pointer(IQ2Grids.XS);
         byte* picks = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(IQ2ScalePicks));
@@ -683,7 +685,7 @@ internal static unsafe partial class VecDotAvx2
                 sumi1 += IQ2XSGroup(q2 + 8, hi, spreadA, bits, q8 + 64, grid, IQ2ScalePick(scales, picks, ib + 2));
                 sumi2 += IQ2XSGroup(q2 + 12, hi, spreadB, bits, q8 + 96, grid, IQ2ScalePick(scales, picks, ib + 3));
             }
-            acc = Fma.MultiplyAdd(Vector256.Create(Fp16.Table[x->D] * y->D), Avx.ConvertToVector256Single(sumi1 + sumi2), acc);
+            acc = Fma.MultiplyAdd(Vector256.Create(half[x->D] * y->D), Avx.ConvertToVector256Single(sumi1 + sumi2), acc);
         }
         return 0.125f * Hsum(acc);
     }
@@ -717,6 +719,7 @@ internal static unsafe partial class VecDotAvx2
 
     public static float IQ2S(byte* vx, byte* vy, int n)
     {
+        float* half = Fp16.Table; // read once (see VecDotAvx2.Q8_0)
         var x = (IQ2SBlock*)vx; var y = (Q8KBlock*)vy;
         ulong* grid = IQ2Grids.Pointer(IQ2Grids.S);
         byte* picks = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(IQ2ScalePicks));
@@ -737,7 +740,7 @@ internal static unsafe partial class VecDotAvx2
                 sumi1 += IQ2SGroup(index + 4 * ib, sg[ib], q8, grid, spread, bits, IQ2ScalePick(scales, picks, ib));
                 sumi2 += IQ2SGroup(index + 4 * ib + 4, sg[ib + 1], q8 + 32, grid, spread, bits, IQ2ScalePick(scales, picks, ib + 1));
             }
-            acc = Fma.MultiplyAdd(Vector256.Create(Fp16.Table[x->D] * y->D), Avx.ConvertToVector256Single(sumi1 + sumi2), acc);
+            acc = Fma.MultiplyAdd(Vector256.Create(half[x->D] * y->D), Avx.ConvertToVector256Single(sumi1 + sumi2), acc);
         }
         return 0.125f * Hsum(acc);
     }

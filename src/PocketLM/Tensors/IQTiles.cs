@@ -34,6 +34,7 @@ internal static unsafe partial class VecDotTiles
 
     public static void IQ3XXSTile14(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride)
     {
+        float* half = Fp16.Table; // read once (see VecDotAvx2.Q8_0)
         var x = (IQ3XXSBlock*)w;
         long s2 = 2 * actRow, s3 = 3 * actRow;
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
@@ -61,7 +62,7 @@ internal static unsafe partial class VecDotTiles
                     i2 += GridDot(g, s, sc, q8 + s2);
                     i3 += GridDot(g, s, sc, q8 + s3);
                 }
-                float dx = Fp16.Table[x->D];
+                float dx = half[x->D];
                 a0 = SuperStep(dx, yb, i0, a0);
                 a1 = SuperStep(dx, yb + actRow, i1, a1);
                 a2 = SuperStep(dx, yb + s2, i2, a2);
@@ -72,6 +73,7 @@ internal static unsafe partial class VecDotTiles
 
     public static void IQ3STile14(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride)
     {
+        float* half = Fp16.Table; // read once (see VecDotAvx2.Q8_0)
         var x = (IQ3SBlock*)w;
         long s2 = 2 * actRow, s3 = 3 * actRow;
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
@@ -105,7 +107,7 @@ internal static unsafe partial class VecDotTiles
                     i2 += GridDot(g, s, sc, q8 + s2);
                     i3 += GridDot(g, s, sc, q8 + s3);
                 }
-                float dx = Fp16.Table[x->D];
+                float dx = half[x->D];
                 a0 = SuperStep(dx, yb, i0, a0);
                 a1 = SuperStep(dx, yb + actRow, i1, a1);
                 a2 = SuperStep(dx, yb + s2, i2, a2);
@@ -116,6 +118,7 @@ internal static unsafe partial class VecDotTiles
 
     public static void IQ2XXSTile14(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride)
     {
+        float* halfTable = Fp16.Table; // read once (see VecDotAvx2.Q8_0)
         var x = (IQ2XXSBlock*)w;
         long s2 = 2 * actRow, s3 = 3 * actRow;
         ulong* grid = IQ2Grids.Pointer(IQ2Grids.XXS);
@@ -148,7 +151,7 @@ internal static unsafe partial class VecDotTiles
                     i3 += GridDot(g, s, sc, q8 + s3);
                 }
             }
-            float dx = Fp16.Table[x->D];
+            float dx = halfTable[x->D];
             a0 = SuperStep(dx, yb, i0, a0);
             a1 = SuperStep(dx, yb + actRow, i1, a1);
             a2 = SuperStep(dx, yb + s2, i2, a2);
@@ -159,6 +162,7 @@ internal static unsafe partial class VecDotTiles
 
     public static void IQ2XSTile14(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride)
     {
+        float* halfTable = Fp16.Table; // read once (see VecDotAvx2.Q8_0)
         var x = (IQ2XSBlock*)w;
         long s2 = 2 * actRow, s3 = 3 * actRow;
         ulong* grid = IQ2Grids.Pointer(IQ2Grids.XS);
@@ -202,7 +206,7 @@ internal static unsafe partial class VecDotTiles
                     i3 += GridDot(g, s, sc, q8 + 32 + s3);
                 }
             }
-            float dx = Fp16.Table[x->D];
+            float dx = halfTable[x->D];
             a0 = SuperStep(dx, yb, i0, a0);
             a1 = SuperStep(dx, yb + actRow, i1, a1);
             a2 = SuperStep(dx, yb + s2, i2, a2);
@@ -213,6 +217,7 @@ internal static unsafe partial class VecDotTiles
 
     public static void IQ2STile14(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride)
     {
+        float* half = Fp16.Table; // read once (see VecDotAvx2.Q8_0)
         var x = (IQ2SBlock*)w;
         long s2 = 2 * actRow, s3 = 3 * actRow;
         ulong* grid = IQ2Grids.Pointer(IQ2Grids.S);
@@ -241,7 +246,7 @@ internal static unsafe partial class VecDotTiles
                 i2 += GridDot(g, s, sc, q8 + s2);
                 i3 += GridDot(g, s, sc, q8 + s3);
             }
-            float dx = Fp16.Table[x->D];
+            float dx = half[x->D];
             a0 = SuperStep(dx, yb, i0, a0);
             a1 = SuperStep(dx, yb + actRow, i1, a1);
             a2 = SuperStep(dx, yb + s2, i2, a2);

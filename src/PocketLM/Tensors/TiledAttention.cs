@@ -46,6 +46,7 @@ public static unsafe class TiledAttention
         float* max = acc + (long)rows * vd;
         float* sum = max + rows;
         new Span<float>(acc, rows * vd).Clear();
+        float* half = Fp16.Table; // read once (see VecDotAvx2.Q8_0)
         int last = 0;
         for (int r = 0; r < rows; r++)
         {
@@ -60,7 +61,7 @@ public static unsafe class TiledAttention
             for (int tk = 0; tk < cells; tk++)
             {
                 ushort* k = keys + (long)(t0 + tk) * hd;
-                for (int dk = 0; dk < hd; dk++) kt[dk * TileKeys + tk] = Fp16.Table[k[dk]];
+                for (int dk = 0; dk < hd; dk++) kt[dk * TileKeys + tk] = half[k[dk]];
                 Fp16.ToSingleRow(values + (long)(t0 + tk) * vd, vt + (long)tk * vd, vd);
             }
             for (int tk = cells; tk < TileKeys; tk++)

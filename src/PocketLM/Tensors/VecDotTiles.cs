@@ -107,10 +107,7 @@ internal static unsafe partial class VecDotTiles
     private static Vector256<int> OffsetSums(Vector256<sbyte> y, int shift) =>
         Avx2.ShiftLeftLogical(VecDotAvx2.DotU8(Vector256.Create((byte)1), y), Vector128.CreateScalar(shift));
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Half(byte* p) => Fp16.Table[*(ushort*)p];
-
-    /// <summary><see cref="Half(byte*)"/> with the table read once by the caller (see <see cref="VecDotAvx2.Q8_0"/>).</summary>
+    /// <summary>The half at <paramref name="p"/>, through the table the caller read once (see <see cref="VecDotAvx2.Q8_0"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float Half(float* table, byte* p) => table[*(ushort*)p];
 
@@ -153,6 +150,7 @@ internal static unsafe partial class VecDotTiles
     /// </summary>
     public static void Q0Rows<T>(byte* x, byte* q, long qStride, int count, int n, float* dst, long dstStride) where T : IQ0Format
     {
+        float* half = Fp16.Table; // read once (see VecDotAvx2.Q8_0)
         int nb = n / 32, bb = T.BlockBytes, g = 0;
         for (; g + 4 <= count; g += 4)
         {
@@ -162,11 +160,11 @@ internal static unsafe partial class VecDotTiles
             {
                 byte* xb = x + ib * bb;
                 Vector256<sbyte> k = T.Quants(xb), ak = Avx2.Sign(k, k);
-                float dx = Half(xb);
-                a0 = Fma.MultiplyAdd(Vector256.Create(dx * Half(y0)), MulSum(ak, k, Avx.LoadVector256((sbyte*)(y0 + 2))), a0);
-                a1 = Fma.MultiplyAdd(Vector256.Create(dx * Half(y1)), MulSum(ak, k, Avx.LoadVector256((sbyte*)(y1 + 2))), a1);
-                a2 = Fma.MultiplyAdd(Vector256.Create(dx * Half(y2)), MulSum(ak, k, Avx.LoadVector256((sbyte*)(y2 + 2))), a2);
-                a3 = Fma.MultiplyAdd(Vector256.Create(dx * Half(y3)), MulSum(ak, k, Avx.LoadVector256((sbyte*)(y3 + 2))), a3);
+                float dx = Half(half, xb);
+                a0 = Fma.MultiplyAdd(Vector256.Create(dx * Half(half, y0)), MulSum(ak, k, Avx.LoadVector256((sbyte*)(y0 + 2))), a0);
+                a1 = Fma.MultiplyAdd(Vector256.Create(dx * Half(half, y1)), MulSum(ak, k, Avx.LoadVector256((sbyte*)(y1 + 2))), a1);
+                a2 = Fma.MultiplyAdd(Vector256.Create(dx * Half(half, y2)), MulSum(ak, k, Avx.LoadVector256((sbyte*)(y2 + 2))), a2);
+                a3 = Fma.MultiplyAdd(Vector256.Create(dx * Half(half, y3)), MulSum(ak, k, Avx.LoadVector256((sbyte*)(y3 + 2))), a3);
             }
             float* d = dst + g * dstStride;
             d[0] = Hsum(a0); d[dstStride] = Hsum(a1); d[2 * dstStride] = Hsum(a2); d[3 * dstStride] = Hsum(a3);
@@ -179,7 +177,7 @@ internal static unsafe partial class VecDotTiles
             {
                 byte* xb = x + ib * bb;
                 Vector256<sbyte> k = T.Quants(xb);
-                a0 = Fma.MultiplyAdd(Vector256.Create(Half(xb) * Half(y0)), MulSum(Avx2.Sign(k, k), k, Avx.LoadVector256((sbyte*)(y0 + 2))), a0);
+                a0 = Fma.MultiplyAdd(Vector256.Create(Half(half, xb) * Half(half, y0)), MulSum(Avx2.Sign(k, k), k, Avx.LoadVector256((sbyte*)(y0 + 2))), a0);
             }
             dst[g * dstStride] = Hsum(a0);
         }
@@ -191,6 +189,7 @@ internal static unsafe partial class VecDotTiles
     /// </summary>
     public static void Q1Rows<T>(byte* x, byte* q, long qStride, int count, int n, float* dst, long dstStride) where T : IQ1Format
     {
+        float* half = Fp16.Table; // read once (see VecDotAvx2.Q8_0)
         int nb = n / 32, bb = T.BlockBytes, g = 0;
         for (; g + 4 <= count; g += 4)
         {
@@ -201,15 +200,15 @@ internal static unsafe partial class VecDotTiles
             {
                 byte* xb = x + ib * bb;
                 Vector256<byte> u = T.Unsigned(xb);
-                float dx = Half(xb), mx = Half(xb + 2);
-                m0 = MathF.FusedMultiplyAdd(mx, Half(y0 + 2), m0);
-                m1 = MathF.FusedMultiplyAdd(mx, Half(y1 + 2), m1);
-                m2 = MathF.FusedMultiplyAdd(mx, Half(y2 + 2), m2);
-                m3 = MathF.FusedMultiplyAdd(mx, Half(y3 + 2), m3);
-                a0 = Fma.MultiplyAdd(Vector256.Create(dx * Half(y0)), Avx.ConvertToVector256Single(VecDotAvx2.DotU8(u, Avx.LoadVector256((sbyte*)(y0 + 4)))), a0);
-                a1 = Fma.MultiplyAdd(Vector256.Create(dx * Half(y1)), Avx.ConvertToVector256Single(VecDotAvx2.DotU8(u, Avx.LoadVector256((sbyte*)(y1 + 4)))), a1);
-                a2 = Fma.MultiplyAdd(Vector256.Create(dx * Half(y2)), Avx.ConvertToVector256Single(VecDotAvx2.DotU8(u, Avx.LoadVector256((sbyte*)(y2 + 4)))), a2);
-                a3 = Fma.MultiplyAdd(Vector256.Create(dx * Half(y3)), Avx.ConvertToVector256Single(VecDotAvx2.DotU8(u, Avx.LoadVector256((sbyte*)(y3 + 4)))), a3);
+                float dx = Half(half, xb), mx = Half(half, xb + 2);
+                m0 = MathF.FusedMultiplyAdd(mx, Half(half, y0 + 2), m0);
+                m1 = MathF.FusedMultiplyAdd(mx, Half(half, y1 + 2), m1);
+                m2 = MathF.FusedMultiplyAdd(mx, Half(half, y2 + 2), m2);
+                m3 = MathF.FusedMultiplyAdd(mx, Half(half, y3 + 2), m3);
+                a0 = Fma.MultiplyAdd(Vector256.Create(dx * Half(half, y0)), Avx.ConvertToVector256Single(VecDotAvx2.DotU8(u, Avx.LoadVector256((sbyte*)(y0 + 4)))), a0);
+                a1 = Fma.MultiplyAdd(Vector256.Create(dx * Half(half, y1)), Avx.ConvertToVector256Single(VecDotAvx2.DotU8(u, Avx.LoadVector256((sbyte*)(y1 + 4)))), a1);
+                a2 = Fma.MultiplyAdd(Vector256.Create(dx * Half(half, y2)), Avx.ConvertToVector256Single(VecDotAvx2.DotU8(u, Avx.LoadVector256((sbyte*)(y2 + 4)))), a2);
+                a3 = Fma.MultiplyAdd(Vector256.Create(dx * Half(half, y3)), Avx.ConvertToVector256Single(VecDotAvx2.DotU8(u, Avx.LoadVector256((sbyte*)(y3 + 4)))), a3);
             }
             float* d = dst + g * dstStride;
             d[0] = Hsum(a0) + m0; d[dstStride] = Hsum(a1) + m1; d[2 * dstStride] = Hsum(a2) + m2; d[3 * dstStride] = Hsum(a3) + m3;
@@ -222,8 +221,8 @@ internal static unsafe partial class VecDotTiles
             for (int ib = 0; ib < nb; ib++, y0 += 36)
             {
                 byte* xb = x + ib * bb;
-                m0 = MathF.FusedMultiplyAdd(Half(xb + 2), Half(y0 + 2), m0);
-                a0 = Fma.MultiplyAdd(Vector256.Create(Half(xb) * Half(y0)), Avx.ConvertToVector256Single(VecDotAvx2.DotU8(T.Unsigned(xb), Avx.LoadVector256((sbyte*)(y0 + 4)))), a0);
+                m0 = MathF.FusedMultiplyAdd(Half(half, xb + 2), Half(half, y0 + 2), m0);
+                a0 = Fma.MultiplyAdd(Vector256.Create(Half(half, xb) * Half(half, y0)), Avx.ConvertToVector256Single(VecDotAvx2.DotU8(T.Unsigned(xb), Avx.LoadVector256((sbyte*)(y0 + 4)))), a0);
             }
             dst[g * dstStride] = Hsum(a0) + m0;
         }
@@ -311,6 +310,7 @@ internal static unsafe partial class VecDotTiles
     /// </summary>
     public static void Q1Tile24<T>(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride) where T : IQ1Format
     {
+        float* half = Fp16.Table; // read once (see VecDotAvx2.Q8_0)
         byte* x0 = w, x1 = w + rowBytes;
         byte* y0 = act, y1 = act + actRow, y2 = act + 2 * actRow, y3 = act + 3 * actRow;
         Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default;
@@ -321,13 +321,13 @@ internal static unsafe partial class VecDotTiles
         {
             int o = ib * bb;
             Vector256<byte> u0 = T.Unsigned(x0 + o), u1 = T.Unsigned(x1 + o);
-            Vector256<float> dx0 = Vector256.Create(Half(x0 + o)), dx1 = Vector256.Create(Half(x1 + o));
-            Vector128<float> s = Vector128.Create(Half(y0 + 2), Half(y1 + 2), Half(y2 + 2), Half(y3 + 2));
-            ms = Fma.MultiplyAdd(Vector256.Create(Vector128.Create(Half(x0 + o + 2)), Vector128.Create(Half(x1 + o + 2))), Vector256.Create(s, s), ms);
-            MinStep2(u0, u1, dx0, dx1, y0, ref a00, ref a10);
-            MinStep2(u0, u1, dx0, dx1, y1, ref a01, ref a11);
-            MinStep2(u0, u1, dx0, dx1, y2, ref a02, ref a12);
-            MinStep2(u0, u1, dx0, dx1, y3, ref a03, ref a13);
+            Vector256<float> dx0 = Vector256.Create(Half(half, x0 + o)), dx1 = Vector256.Create(Half(half, x1 + o));
+            Vector128<float> s = Vector128.Create(Half(half, y0 + 2), Half(half, y1 + 2), Half(half, y2 + 2), Half(half, y3 + 2));
+            ms = Fma.MultiplyAdd(Vector256.Create(Vector128.Create(Half(half, x0 + o + 2)), Vector128.Create(Half(half, x1 + o + 2))), Vector256.Create(s, s), ms);
+            MinStep2(u0, u1, dx0, dx1, y0, half, ref a00, ref a10);
+            MinStep2(u0, u1, dx0, dx1, y1, half, ref a01, ref a11);
+            MinStep2(u0, u1, dx0, dx1, y2, half, ref a02, ref a12);
+            MinStep2(u0, u1, dx0, dx1, y3, half, ref a03, ref a13);
         }
         y[0] = Hsum(a00) + ms.GetElement(0); y[1] = Hsum(a10) + ms.GetElement(4); y += yStride;
         y[0] = Hsum(a01) + ms.GetElement(1); y[1] = Hsum(a11) + ms.GetElement(5); y += yStride;
@@ -337,11 +337,11 @@ internal static unsafe partial class VecDotTiles
 
     /// <summary>One Q8_1 activation block against two unpacked Q4_1/Q5_1 weight blocks (the d·d′·Σu·y part).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MinStep2(Vector256<byte> u0, Vector256<byte> u1, Vector256<float> dx0, Vector256<float> dx1, byte* yb,
+    private static void MinStep2(Vector256<byte> u0, Vector256<byte> u1, Vector256<float> dx0, Vector256<float> dx1, byte* yb, float* half,
                                  ref Vector256<float> acc0, ref Vector256<float> acc1)
     {
         Vector256<sbyte> qy = Avx.LoadVector256((sbyte*)(yb + 4));
-        Vector256<float> dy = Vector256.Create(Half(yb));
+        Vector256<float> dy = Vector256.Create(Half(half, yb));
         acc0 = Fma.MultiplyAdd(dx0 * dy, Avx.ConvertToVector256Single(VecDotAvx2.DotU8(u0, qy)), acc0);
         acc1 = Fma.MultiplyAdd(dx1 * dy, Avx.ConvertToVector256Single(VecDotAvx2.DotU8(u1, qy)), acc1);
     }
@@ -366,20 +366,20 @@ internal static unsafe partial class VecDotTiles
             Vector256<sbyte> aqa = Avx2.Sign(qa, qa), aqb = Avx2.Sign(qb, qb);
             float da = half[x[ib].D], db = half[x[ib + 1].D];
             int oa = ib * 34, ob = oa + 34;
-            e0 = TableStep(aqa, qa, da, y0 + oa, e0); o0 = TableStep(aqb, qb, db, y0 + ob, o0);
-            e1 = TableStep(aqa, qa, da, y1 + oa, e1); o1 = TableStep(aqb, qb, db, y1 + ob, o1);
-            e2 = TableStep(aqa, qa, da, y2 + oa, e2); o2 = TableStep(aqb, qb, db, y2 + ob, o2);
-            e3 = TableStep(aqa, qa, da, y3 + oa, e3); o3 = TableStep(aqb, qb, db, y3 + ob, o3);
+            e0 = TableStep(aqa, qa, da, y0 + oa, half, e0); o0 = TableStep(aqb, qb, db, y0 + ob, half, o0);
+            e1 = TableStep(aqa, qa, da, y1 + oa, half, e1); o1 = TableStep(aqb, qb, db, y1 + ob, half, o1);
+            e2 = TableStep(aqa, qa, da, y2 + oa, half, e2); o2 = TableStep(aqb, qb, db, y2 + ob, half, o2);
+            e3 = TableStep(aqa, qa, da, y3 + oa, half, e3); o3 = TableStep(aqb, qb, db, y3 + ob, half, o3);
         }
         float s0 = Hsum(e0 + o0), s1 = Hsum(e1 + o1), s2 = Hsum(e2 + o2), s3 = Hsum(e3 + o3);
         if (ib < nb)
         {
             float dx = half[x[ib].D];
             int o = ib * 34;
-            s0 = MathF.FusedMultiplyAdd(Half(y0 + o) * dx, VecDotScalar.IQ4Sum(x[ib].Qs, (sbyte*)(y0 + o + 2)), s0);
-            s1 = MathF.FusedMultiplyAdd(Half(y1 + o) * dx, VecDotScalar.IQ4Sum(x[ib].Qs, (sbyte*)(y1 + o + 2)), s1);
-            s2 = MathF.FusedMultiplyAdd(Half(y2 + o) * dx, VecDotScalar.IQ4Sum(x[ib].Qs, (sbyte*)(y2 + o + 2)), s2);
-            s3 = MathF.FusedMultiplyAdd(Half(y3 + o) * dx, VecDotScalar.IQ4Sum(x[ib].Qs, (sbyte*)(y3 + o + 2)), s3);
+            s0 = MathF.FusedMultiplyAdd(Half(half, y0 + o) * dx, VecDotScalar.IQ4Sum(x[ib].Qs, (sbyte*)(y0 + o + 2)), s0);
+            s1 = MathF.FusedMultiplyAdd(Half(half, y1 + o) * dx, VecDotScalar.IQ4Sum(x[ib].Qs, (sbyte*)(y1 + o + 2)), s1);
+            s2 = MathF.FusedMultiplyAdd(Half(half, y2 + o) * dx, VecDotScalar.IQ4Sum(x[ib].Qs, (sbyte*)(y2 + o + 2)), s2);
+            s3 = MathF.FusedMultiplyAdd(Half(half, y3 + o) * dx, VecDotScalar.IQ4Sum(x[ib].Qs, (sbyte*)(y3 + o + 2)), s3);
         }
         y[0] = s0; y[yStride] = s1; y[2 * yStride] = s2; y[3 * yStride] = s3;
     }
@@ -425,8 +425,8 @@ internal static unsafe partial class VecDotTiles
 
     /// <summary>One Q8_0 activation block against an unpacked signed weight block: the one-row kernel's fused step (dy·dx).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> TableStep(Vector256<sbyte> aq, Vector256<sbyte> q, float dx, byte* yb, Vector256<float> acc) =>
-        Fma.MultiplyAdd(Vector256.Create(Half(yb) * dx), MulSum(aq, q, Avx.LoadVector256((sbyte*)(yb + 2))), acc);
+    private static Vector256<float> TableStep(Vector256<sbyte> aq, Vector256<sbyte> q, float dx, byte* yb, float* half, Vector256<float> acc) =>
+        Fma.MultiplyAdd(Vector256.Create(Half(half, yb) * dx), MulSum(aq, q, Avx.LoadVector256((sbyte*)(yb + 2))), acc);
 
     /// <summary>One Q4_K row × two Q8_K activation rows: the unpacked nibbles and scales serve both tokens.</summary>
     public static void Q4KTile12(byte* w, long rowBytes, byte* act, long actRow, int n, float* y, long yStride)
