@@ -14,7 +14,7 @@ public interface IParallelWork
 /// Persistent worker threads for kernels that take well under a millisecond: a Parallel.For or Task per matmul costs more
 /// than a small matmul. Workers spin briefly on a generation counter and then park on a monitor; the caller works too.
 /// Each thread owns a contiguous share of the items (neighbouring weight rows stay on one core) and claims it in small
-/// grains from its own ticket, (generation in the high half, next item in the low half), on a cache line of its own: a
+/// grains from its own ticket (generation in the high half, next item in the low half) on a cache line of its own: a
 /// claim costs an uncontended atomic instead of a round of every core fighting over one line (measured on 16 Xeon cores:
 /// 12 µs per run of 64 small items with one shared ticket). A thread that finishes its share helps the others with theirs,
 /// and the caller waits only for items that were claimed, never for a worker to show up: on a shared, oversubscribed machine
@@ -54,7 +54,7 @@ public sealed class WorkerPool : IDisposable
     {
         if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads));
         Threads = threads;
-        _shares = new long[(threads + 1) * Stride];
+        _shares = new long[(threads + 1) * Stride]; // a Stride more: the last share's lines end before the next object
         // More threads than cores: a spinning worker only takes the core from one that has work, so park at once.
         _spinIterations = threads <= Environment.ProcessorCount ? SpinIterations : 0;
         _workers = new Thread[threads - 1];
