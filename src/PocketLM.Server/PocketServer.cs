@@ -73,7 +73,7 @@ public sealed partial class PocketServer : IAsyncDisposable
             _modelNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { ModelId, stem, fileName, _model.Name };
 
             var template = options.ChatTemplate != null ? ChatTemplate.Parse(options.ChatTemplate) : null;
-            int totalThreads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
+            int totalThreads = options.Threads > 0 ? options.Threads : PocketLM.Tensors.CpuTopology.DefaultThreads;
             ThreadsPerSlot = Math.Max(1, totalThreads / options.Slots);
             var slots = new List<Slot>();
             try

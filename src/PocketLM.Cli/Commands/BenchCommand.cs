@@ -19,7 +19,7 @@ internal static class BenchCommand
           -n, --n-gen N      generated tokens for the decode test (0 = skip)
           -d, --n-depth N    tokens already in the context before each test (prefilled, not timed), as llama-bench -d
           -ctk, -ctv T       K and V cache types (f16 default; q8_0, q4_0, q4_1, q5_0, q5_1, bf16; f32 for both)
-          -t, --threads N    compute threads (default: all cores)
+          -t, --threads N    compute threads (default: one per physical core)
           -r, --repetitions  measured runs per test (after one warm-up)
           --json             one JSON object per test instead of the table
           --no-repack        compute on the file's own layout (by default Q4_0 and Q4_K matrices are repacked into eight-row
@@ -41,7 +41,7 @@ internal static class BenchCommand
         int nPrompt = cl.GetInt("--n-prompt", 64, 0);
         int nGen = cl.GetInt("--n-gen", 64, 0);
         int depth = cl.GetInt("--n-depth", 0, 0);
-        int threads = cl.GetInt("--threads", Environment.ProcessorCount, 1, 1024);
+        int threads = cl.GetInt("--threads", CpuTopology.DefaultThreads, 1, 1024);
         int reps = cl.GetInt("--repetitions", 5, 1, 1000);
         using var model = ModelSource.Load(cl.Positional.ElementAtOrDefault(0), new ModelLoadOptions { Repack = !cl.Has("--no-repack") });
         int ctx = depth + Math.Max(nPrompt, nGen) + 1;
@@ -103,7 +103,7 @@ internal static class BenchCommand
         {
             var last = results[^1];
             static string MiB(long b) => string.Create(CultureInfo.InvariantCulture, $"{b / 1048576.0:F1} MiB");
-            Console.Out.WriteLine($"kernels: {ComputeContext.KernelSet} on {RuntimeInformation.ProcessArchitecture}, {Environment.ProcessorCount} logical CPUs");
+            Console.Out.WriteLine($"kernels: {ComputeContext.KernelSet} on {RuntimeInformation.ProcessArchitecture}, {Environment.ProcessorCount} logical CPUs, {CpuTopology.DefaultThreads} physical cores");
             Console.Out.WriteLine($"memory: peak RSS {MiB(last.PeakRssBytes)}; file {MiB(last.SizeBytes)}, of which {MiB(last.RepackedBytes)} repacked (held in native memory instead of the mapping); KV cache {MiB(last.KvCacheBytes)} (K {session.KeyCacheType.ToString().ToLowerInvariant()}, V {session.ValueCacheType.ToString().ToLowerInvariant()})");
         }
         return 0;

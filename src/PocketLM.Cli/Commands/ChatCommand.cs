@@ -25,7 +25,7 @@ internal static class ChatCommand
           -c, --ctx N                context size (default: min(model context, 4096))
           --temp T                   temperature (default 0.8; 0 = greedy)
           -s, --seed S               seed for reproducible sampling (default: random)
-          -t, --threads N            compute threads (default: all cores)
+          -t, --threads N            compute threads (default: one per physical core)
           --llama-threads N          thread count of the llama.cpp run to agree with past 256 tokens of context
                                      (default: -t if given, else half the cores, as LLamaSharp)
           -ctk, -ctv T               K and V cache types (f16 default; q8_0, q4_0, q4_1, q5_0, q5_1, bf16; f32 for both)

@@ -24,7 +24,7 @@ internal static class RunCommand
           --frequency-penalty F  (default 0)
           --presence-penalty F   (default 0)
           -s, --seed S           seed for reproducible sampling (default: random)
-          -t, --threads N        compute threads (default: all cores)
+          -t, --threads N        compute threads (default: one per physical core)
           --llama-threads N      thread count of the llama.cpp run to agree with past 256 tokens of context, where its
                                  attention depends on it (default: -t if given, else half the cores, as LLamaSharp)
           -c, --ctx N            context size (default: min(model context, 4096))

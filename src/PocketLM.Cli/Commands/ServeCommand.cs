@@ -13,7 +13,7 @@ internal static class ServeCommand
           --slots N              requests generated at once, each with its own KV cache (default 1)
           --queue N              requests that may wait for a slot; more get 503 + Retry-After (default 32)
           -c, --ctx N            context per slot (default: min(model context, 4096))
-          -t, --threads N        compute threads in all, split evenly across the slots (default: all cores)
+          -t, --threads N        compute threads in all, split evenly across the slots (default: one per physical core)
           --api-key KEY          require 'Authorization: Bearer KEY' on every route but /health
                                  (or set POCKET_API_KEY, which keeps the key out of the process list)
           --chat-template FILE   a Jinja chat template to use instead of the model's

@@ -7,7 +7,7 @@ namespace PocketLM.Inference;
 public sealed record SessionOptions
 {
     public int ContextSize { get; init; }
-    /// <summary>Compute threads (the calling thread included); 0 = one per core.</summary>
+    /// <summary>Compute threads (the calling thread included); 0 = one per physical core (<see cref="CpuTopology.DefaultThreads"/>).</summary>
     public int Threads { get; init; }
     /// <summary>
     /// Most tokens one forward pass processes; longer prompts run in chunks of this size. It plays llama.cpp's n_ubatch
@@ -66,7 +66,7 @@ public sealed class InferenceSession : IDisposable
         Model = model;
         int ctx = options.ContextSize > 0 ? options.ContextSize : Math.Min(model.Config.ContextLength, DefaultContext);
         if (options.ContextSize < 0) throw new ArgumentOutOfRangeException(nameof(options), "context size must be positive");
-        int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
+        int threads = options.Threads > 0 ? options.Threads : CpuTopology.DefaultThreads;
         int batch = Math.Clamp(options.BatchSize, 1, ctx);
         if (options.LlamaCppThreads < 0) throw new ArgumentOutOfRangeException(nameof(options), "LlamaCppThreads must be 0 (auto) or positive");
         if (KvCache.Check(options.KeyCacheType, options.ValueCacheType, model.Config.HeadDim, model.Config.ValueHeadDim) is { } cacheError)
